@@ -1,0 +1,131 @@
+"""Settings for the marketplace service, read from environment variables when the app is created.
+
+Three named configurations exist: ``development`` (the embedded default: SQLite file and Whoosh
+index under ``instance/``, a generated secret key kept in ``instance/secret_key``), ``testing`` and
+``production``. ``MARKETPLACE_ENV`` picks one; every setting below can be overridden by the
+environment variable named next to it (see the README's configuration table).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "testing", "production")
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The service cannot start with the settings it was given."""
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def common_settings(instance_path: Path) -> dict[str, Any]:
+    """Settings shared by every environment."""
+    return {
+        "API_TITLE": "Qingxi neighbourhood sharing marketplace",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        # Swagger UI's assets come from the installed swagger-ui-bundle package, never a CDN.
+        "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("MARKETPLACE_DATABASE_URL")
+        or _sqlite_url(instance_path / "marketplace.sqlite3"),
+        "SEARCH_DIR": os.environ.get("MARKETPLACE_SEARCH_DIR") or str(instance_path / "search"),
+        # Seconds a SQLite writer waits for the write lock before giving up.
+        "SQLITE_BUSY_TIMEOUT": _env_int("MARKETPLACE_SQLITE_BUSY_TIMEOUT", 30),
+        # Requests larger than this are refused with 413; listings carry text and photo URLs only.
+        "MAX_CONTENT_LENGTH": _env_int("MARKETPLACE_MAX_CONTENT_LENGTH", 1024 * 1024),
+        "SESSION_COOKIE_NAME": "marketplace_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+        # Login throttling: failures counted per account and per client address in one window.
+        "LOGIN_THROTTLE_WINDOW": timedelta(
+            minutes=_env_int("MARKETPLACE_LOGIN_WINDOW_MINUTES", 15)
+        ),
+        "LOGIN_THROTTLE_PER_ACCOUNT": _env_int("MARKETPLACE_LOGIN_FAILURES_PER_ACCOUNT", 10),
+        "LOGIN_THROTTLE_PER_ADDRESS": _env_int("MARKETPLACE_LOGIN_FAILURES_PER_ADDRESS", 50),
+        # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
+        "PROXY_COUNT": _env_int("MARKETPLACE_PROXY_COUNT", 0),
+        # The service's local zone: used for display and opening-hours rules, never for storage.
+        "LOCAL_TIMEZONE": os.environ.get("MARKETPLACE_TIMEZONE") or "Asia/Shanghai",
+    }
+
+
+def development_settings(instance_path: Path) -> dict[str, Any]:
+    return {
+        "DEBUG": False,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance_path),
+    }
+
+
+def testing_settings(instance_path: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "testing-secret-key-not-for-production-use-000",
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("MARKETPLACE_TEST_DATABASE_URL")
+        or _sqlite_url(instance_path / "test.sqlite3"),
+        # Hashing costs are lowered so that the suite stays fast; production keeps argon2 defaults.
+        "PASSWORD_HASH_FAST": True,
+    }
+
+
+def production_settings(instance_path: Path) -> dict[str, Any]:
+    secret_key = os.environ.get("SECRET_KEY", "")
+    if len(secret_key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigurationError(
+            "production needs SECRET_KEY set to a random value of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters (e.g. python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')"
+        )
+    return {"SECRET_KEY": secret_key, "SESSION_COOKIE_SECURE": True}
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """The development secret key, generated once and kept in instance/secret_key."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load(environment: str | None, instance_path: Path) -> dict[str, Any]:
+    """All settings of one environment, with environment variables applied."""
+    name = environment or os.environ.get("MARKETPLACE_ENV") or "development"
+    if name not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"MARKETPLACE_ENV must be one of {', '.join(ENVIRONMENTS)}, got {name!r}"
+        )
+    settings = common_settings(instance_path)
+    specific = {
+        "development": development_settings,
+        "testing": testing_settings,
+        "production": production_settings,
+    }[name]
+    settings.update(specific(instance_path))
+    settings["ENV_NAME"] = name
+    return settings

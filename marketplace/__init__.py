@@ -1,0 +1,83 @@
+"""Neighbourhood resource- and skill-sharing marketplace: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config as settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: str | Mapping[str, Any] | None = None) -> Flask:
+    """Build the app.
+
+    ``config`` is an environment name (``development``, ``testing``, ``production``), a mapping
+    of settings applied over the environment's (its ``ENV_NAME`` picks the environment), or None
+    to follow ``MARKETPLACE_ENV``.
+    """
+    app = Flask(__name__, instance_path=os.environ.get("MARKETPLACE_INSTANCE_PATH") or None)
+    overrides = dict(config) if isinstance(config, Mapping) else {}
+    environment = config if isinstance(config, str) else overrides.pop("ENV_NAME", None)
+    app.config.update(settings.load(environment, Path(app.instance_path)))
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+
+    _configure_logging()
+    _import_models()
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _configure_logging() -> None:
+    logger = logging.getLogger("marketplace")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
+def _import_models() -> None:
+    """Every table must be known to the metadata before migrations or create_all look at it."""
+    from marketplace.accounts import models as _accounts  # noqa: F401
+    from marketplace.places import models as _places  # noqa: F401
+
+
+def _init_extensions(app: Flask) -> None:
+    from marketplace import cli, errors
+    from marketplace.accounts import auth
+    from marketplace.db import configure_engine
+    from marketplace.extensions import api, db, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    api.init_app(app)
+    errors.register_error_handlers(app)
+    auth.init_app(app)
+    cli.register(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marketplace.accounts.views import BLUEPRINTS as ACCOUNT_BLUEPRINTS
+    from marketplace.extensions import api
+    from marketplace.openapi import register_docs_assets
+    from marketplace.places.views import blp as places_blp
+
+    for blueprint in (*ACCOUNT_BLUEPRINTS, places_blp):
+        api.register_blueprint(blueprint)
+    register_docs_assets(app)

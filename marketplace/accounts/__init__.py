@@ -1,0 +1,1 @@
+"""Users, organisations, roles, login sessions, API tokens and login throttling."""

@@ -1,0 +1,140 @@
+"""How a request is authenticated: session cookies (with CSRF) or bearer tokens.
+
+A browser logs in and gets a Flask session cookie that carries the key of a ``LoginSession``
+row; logging out or changing the password revokes that row, so a replayed cookie is refused.
+API clients send ``Authorization: Bearer <token>`` instead and need no CSRF header. When both
+are present the bearer token wins.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, request, session
+from flask_login import current_user, login_user, logout_user
+
+from marketplace.accounts import services
+from marketplace.accounts.models import AnonymousUser, User
+from marketplace.db import SAFE_METHODS
+from marketplace.errors import Forbidden, Unauthorized
+from marketplace.extensions import login_manager
+
+CSRF_HEADER = "X-CSRF-Token"
+# Endpoints that do not act as the logged-in user, so a session cookie gives them nothing to forge.
+CSRF_EXEMPT_ENDPOINTS = frozenset({"auth.login", "auth.register"})
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.anonymous_user = AnonymousUser
+    login_manager.user_loader(_load_session_user)
+    login_manager.request_loader(_load_token_user)
+    login_manager.unauthorized_handler(_refuse_anonymous)
+    app.before_request(_check_csrf)
+
+
+def _bearer_secret() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        return secret.strip()
+    return None
+
+
+def _load_session_user(session_key: str) -> User | None:
+    if _bearer_secret() is not None:
+        return None  # the bearer token decides; see _load_token_user
+    user = services.user_for_session_key(session_key)
+    if user is not None:
+        g.auth_method = "session"
+    return user
+
+
+def _load_token_user(_request: Any) -> User | None:
+    secret = _bearer_secret()
+    if secret is None:
+        return None
+    user = services.user_for_token(secret)
+    if user is not None:
+        g.auth_method = "token"
+    return user
+
+
+def _refuse_anonymous() -> None:
+    raise Unauthorized()
+
+
+def csrf_token(session_key: str | None = None) -> str | None:
+    """The CSRF token of a login session: an HMAC of its key, so nothing extra is stored."""
+    key = session_key or getattr(current_user, "login_session_key", None)
+    if not key:
+        return None
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, b"csrf:" + key.encode(), hashlib.sha256).hexdigest()
+
+
+def _check_csrf() -> None:
+    if request.method in SAFE_METHODS or request.endpoint in CSRF_EXEMPT_ENDPOINTS:
+        return
+    if not current_user.is_authenticated or g.get("auth_method") != "session":
+        return
+    expected = csrf_token()
+    supplied = request.headers.get(CSRF_HEADER, "")
+    if not expected or not hmac.compare_digest(expected, supplied):
+        raise Forbidden(
+            f"Send the {CSRF_HEADER} header that login and /auth/me return.", code="csrf_failed"
+        )
+
+
+def start_browser_session(user: User, session_key: str) -> None:
+    """Renew the cookie session for a fresh login, so no earlier session id survives."""
+    session.clear()
+    user.login_session_key = session_key
+    login_user(user)
+    g.auth_method = "session"
+
+
+def end_browser_session() -> str | None:
+    """Forget the cookie session; returns the login session key it carried, if any."""
+    key = (
+        getattr(current_user, "login_session_key", None)
+        if g.get("auth_method") == "session"
+        else None
+    )
+    logout_user()
+    session.clear()
+    return key
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def login_required(view: F) -> F:
+    """401 for anonymous callers; checked before the request body is parsed."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            raise Unauthorized()
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def staff_required(view: F) -> F:
+    """401 for anonymous callers, 403 for anyone who is not a coordinator or admin."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            raise Unauthorized()
+        if not current_user.is_staff:
+            raise Forbidden("Only community coordinators can do this.")
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

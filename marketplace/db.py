@@ -1,0 +1,110 @@
+"""Declarative base, naming convention, UTC timestamps, engine tuning and row locking."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from flask import has_request_context, request
+from sqlalchemy import DateTime, Engine, MetaData, event, select
+from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always returned timezone-aware.
+
+    SQLite has no time zones, so values are stored as naive UTC there; PostgreSQL keeps
+    ``timestamptz``. Naive input is refused so that local times never sneak in.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC timestamp is stored")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime()},
+    )
+
+
+def configure_engine(engine: Engine, busy_timeout_seconds: int) -> None:
+    """Tune a freshly created engine for its database."""
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, busy_timeout_seconds)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_seconds: int) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the driver so that BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_seconds * 1000)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(f"BEGIN {sqlite_begin_mode()}")
+
+
+def sqlite_begin_mode() -> str:
+    """IMMEDIATE (take the write lock at BEGIN) unless this is a read-only HTTP request.
+
+    Writers that take the lock up front wait in the busy handler instead of failing with
+    "database is locked" when they try to upgrade a read transaction. Safe HTTP methods never
+    write, so they read from a WAL snapshot without queueing behind writers.
+    """
+    if has_request_context() and request.method in SAFE_METHODS:
+        return "DEFERRED"
+    return "IMMEDIATE"
+
+
+ModelT = TypeVar("ModelT")
+
+
+def lock_row(model: type[ModelT], row_id: Any) -> ModelT | None:
+    """Load one row for update, holding a lock on it until the transaction ends.
+
+    PostgreSQL takes a row lock (``SELECT ... FOR UPDATE``). SQLite ignores ``FOR UPDATE``,
+    but every writing transaction there began with ``BEGIN IMMEDIATE`` and so already holds
+    the database's write lock. The row is re-read even if the session had it cached.
+    """
+    from marketplace.extensions import db
+
+    statement = (
+        select(model)
+        .where(model.id == row_id)  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return db.session.execute(statement).scalar_one_or_none()

@@ -1,0 +1,65 @@
+"""The flask-smorest Api, documenting the service's error shape, and the offline docs assets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import Blueprint, Flask, send_from_directory
+from flask_smorest import Api
+from swagger_ui_bundle import swagger_ui_path
+from werkzeug.exceptions import HTTPException
+
+from marketplace.errors import handle_http_exception
+
+
+class ErrorBodySchema(ma.Schema):
+    code = ma.fields.String(
+        required=True, metadata={"description": "Stable slug, e.g. sold_out, stale_version"}
+    )
+    message = ma.fields.String(
+        required=True, metadata={"description": "Human-readable explanation"}
+    )
+    details = ma.fields.Dict(
+        required=True,
+        metadata={
+            "description": "Extra facts: `fields` ({field: [messages]}) for 422, "
+            "`retry_after` for 429, `error_id` for 500"
+        },
+    )
+
+
+class ErrorSchema(ma.Schema):
+    error = ma.fields.Nested(ErrorBodySchema, required=True)
+
+
+class MarketplaceApi(Api):
+    """flask-smorest's Api, answering every HTTP error in the service's one error shape."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        return handle_http_exception(error)
+
+
+def register_docs_assets(app: Flask) -> None:
+    """Serve Swagger UI's files from the installed swagger-ui-bundle package (no CDN)."""
+    assets = Blueprint("docs_assets", __name__)
+
+    @assets.route("/api/v1/docs/assets/<path:filename>")
+    def docs_asset(filename: str) -> Any:
+        return send_from_directory(str(swagger_ui_path), filename, max_age=86400)
+
+    app.register_blueprint(assets)
+
+
+def documents_errors(blueprint: Any, *statuses: int) -> Any:
+    """Decorator listing the error statuses an endpoint may answer with, in the error shape."""
+    from http import HTTPStatus
+
+    def decorate(view: Any) -> Any:
+        for status in statuses:
+            view = blueprint.alt_response(status, response=HTTPStatus(status).name)(view)
+        return view
+
+    return decorate

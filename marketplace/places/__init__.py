@@ -1,0 +1,1 @@
+"""The place tree: subdistrict > community > grid > space > zone, plus sharing stations."""
