@@ -1,0 +1,185 @@
+"""Test fixtures: one app per run, a database per run built by the migrations, and a
+transaction per test that is rolled back afterwards.
+
+Set ``MARKETPLACE_TEST_DATABASE_URL`` to a PostgreSQL URL to run the suite there; by default it
+runs on a SQLite file in a temporary directory.
+
+Each test runs inside one outer transaction on one connection; the app's session joins it with
+savepoints, so services can commit and the test still leaves nothing behind. Before every
+request the test client commits what the test flushed (factories flush, never commit) and after
+it the session rolls back whatever the request left uncommitted, as a fresh request session
+would. Tests that need real separate connections use the ``committed`` fixture instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from marketplace import clock, create_app
+from marketplace.extensions import db
+from tests import factories
+
+DATABASE_URL_VARIABLE = "MARKETPLACE_TEST_DATABASE_URL"
+
+
+def pytest_report_header() -> str:
+    return f"database: {os.environ.get(DATABASE_URL_VARIABLE) or 'SQLite (temporary file)'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return os.environ.get(DATABASE_URL_VARIABLE) or (
+        f"sqlite:///{tmp_path_factory.mktemp('database') / 'test.sqlite3'}"
+    )
+
+
+def make_app(database_url: str, instance_path: Path, **overrides: Any) -> Flask:
+    os.environ["MARKETPLACE_INSTANCE_PATH"] = str(instance_path)
+    return create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SEARCH_DIR": str(instance_path / "search"),
+            **overrides,
+        }
+    )
+
+
+def reset_database(app: Flask) -> None:
+    """Drop everything in the database and build the schema with the migrations."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+        else:
+            db.drop_all()
+            with engine.begin() as connection:
+                connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    app = make_app(database_url, tmp_path_factory.mktemp("instance"))
+    app.test_client_class = ApiClient
+    reset_database(app)
+    return app
+
+
+class TestSession(scoped_session):
+    """The app's session during a test: ending a request rolls back, it never closes."""
+
+    def remove(self) -> None:
+        self.registry().rollback()
+
+
+@pytest.fixture(autouse=True)
+def db_session(request: pytest.FixtureRequest, app: Flask) -> Iterator[Session | None]:
+    if "committed" in request.fixturenames:
+        yield None
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+    outer = connection.begin()
+    session = TestSession(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+        scopefunc=lambda: "test",
+    )
+    original = db.session
+    db.session = session
+    try:
+        yield session()
+    finally:
+        session.registry().close()
+        db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def committed(app: Flask) -> Iterator[Flask]:
+    """For tests that need committed data and real separate connections; empties every table after."""
+    yield app
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock() -> Iterator[None]:
+    yield
+    clock.unfreeze()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    """An app context for calling services directly; do not make client requests inside it."""
+    with app.app_context():
+        yield app
+
+
+class ApiClient(FlaskClient):
+    """A test client that commits the test's flushed setup before each request and sends the
+    CSRF token of its login session on state-changing requests."""
+
+    csrf_token: str | None = None
+    bearer: str | None = None
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        db.session.commit()
+        headers = dict(kwargs.pop("headers", None) or {})
+        if self.csrf_token and "X-CSRF-Token" not in headers:
+            headers["X-CSRF-Token"] = self.csrf_token
+        if self.bearer and "Authorization" not in headers:
+            headers["Authorization"] = f"Bearer {self.bearer}"
+        return super().open(*args, headers=headers, **kwargs)
+
+    def login(self, login: str, password: str = factories.PASSWORD) -> Any:
+        response = self.post("/api/v1/auth/login", json={"login": login, "password": password})
+        if response.status_code == 200:
+            self.csrf_token = response.json["csrf_token"]
+        return response
+
+
+@pytest.fixture
+def client(app: Flask) -> ApiClient:
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def client_as(app: Flask) -> Callable[[Any], ApiClient]:
+    """A new client logged in (session cookie + CSRF token) as the given user."""
+
+    def log_in(user: Any) -> ApiClient:
+        new_client: ApiClient = app.test_client()  # type: ignore[assignment]
+        response = new_client.login(user.email or user.phone)
+        assert response.status_code == 200, response.json
+        return new_client
+
+    return log_in
+
+
+@pytest.fixture
+def resident() -> Any:
+    return factories.UserFactory()
+
+
+@pytest.fixture
+def coordinator() -> Any:
+    return factories.CoordinatorFactory()
