@@ -12,6 +12,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
+from marketplace.db import IdConverter
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -24,6 +25,7 @@ def create_app(config: str | Mapping[str, Any] | None = None) -> Flask:
     to follow ``MARKETPLACE_ENV``.
     """
     app = Flask(__name__, instance_path=os.environ.get("MARKETPLACE_INSTANCE_PATH") or None)
+    app.url_map.converters["int"] = IdConverter
     overrides = dict(config) if isinstance(config, Mapping) else {}
     environment = config if isinstance(config, str) else overrides.pop("ENV_NAME", None)
     app.config.update(settings.load(environment, Path(app.instance_path)))
@@ -80,4 +82,9 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (*ACCOUNT_BLUEPRINTS, places_blp):
         api.register_blueprint(blueprint)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme(
+        "sessionCookie",
+        {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]},
+    )
     register_docs_assets(app)

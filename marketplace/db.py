@@ -9,6 +9,7 @@ from flask import has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event, select
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
+from werkzeug.routing import IntegerConverter, Map
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -108,3 +109,12 @@ def lock_row(model: type[ModelT], row_id: Any) -> ModelT | None:
         .execution_options(populate_existing=True)
     )
     return db.session.execute(statement).scalar_one_or_none()
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in URLs, limited to ids a row can have, so a huge number is a plain 404."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)

@@ -60,6 +60,15 @@ class MobileNumber(fields.String):
         return normalise_phone(super()._deserialize(value, attr, data, **kwargs))
 
 
+# Ids are 32-bit integers on PostgreSQL; anything outside that range cannot name a row.
+MAX_ID = 2**31 - 1
+
+
+def id_field(**kwargs: Any) -> fields.Integer:
+    """A reference to a row by id: a positive 32-bit integer."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
 class PageArgs(ma.Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.accounts.models import ORGANISATION_KINDS, ROLES, USER_STATUSES
-from marketplace.schemas import EmailAddress, Line, MobileNumber, PageArgs
+from marketplace.schemas import EmailAddress, Line, MobileNumber, PageArgs, id_field
 
 
 def password_field() -> fields.String:
@@ -29,7 +29,7 @@ class RegisterIn(ma.Schema):
     organisation_kind = fields.String(
         load_default="merchant", validate=validate.OneOf(ORGANISATION_KINDS)
     )
-    home_place_id = fields.Integer(load_default=None, allow_none=True)
+    home_place_id = id_field(load_default=None, allow_none=True)
 
     @ma.validates_schema
     def needs_email_or_phone(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -57,7 +57,7 @@ class PasswordChangeIn(ma.Schema):
 
 class ProfileIn(ma.Schema):
     display_name = Line(validate=validate.Length(min=1, max=40))
-    home_place_id = fields.Integer(allow_none=True)
+    home_place_id = id_field(allow_none=True)
 
 
 class OrganisationOut(ma.Schema):
@@ -83,7 +83,7 @@ class UserOut(ma.Schema):
     role = fields.String(required=True)
     status = fields.String(required=True)
     organisation = fields.Nested(OrganisationOut, allow_none=True)
-    home_place_id = fields.Integer(allow_none=True)
+    home_place_id = id_field(allow_none=True)
     reliability = fields.Function(
         lambda user: ReliabilityOut().dump(user), metadata={"type": "object"}
     )
@@ -137,7 +137,7 @@ class ReasonIn(ma.Schema):
 
 class RoleIn(ma.Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    organisation_id = fields.Integer(load_default=None, allow_none=True)
+    organisation_id = id_field(load_default=None, allow_none=True)
 
 
 class VerifyIn(ma.Schema):

@@ -129,7 +129,13 @@ def list_tokens() -> Any:
 def create_token(data: dict[str, Any]) -> Any:
     """Create a bearer token for an API client; the secret is in this response only."""
     token, secret = services.create_token(current_user, data["name"])
-    return {**TokenOut().dump(token), "token": secret}
+    return {
+        "id": token.id,
+        "name": token.name,
+        "prefix": token.prefix,
+        "created_at": token.created_at,
+        "token": secret,
+    }
 
 
 @auth_blp.route("/tokens/<int:token_id>", methods=["DELETE"])

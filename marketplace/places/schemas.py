@@ -9,7 +9,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.places.models import PLACE_KINDS
-from marketplace.schemas import Line
+from marketplace.schemas import Line, id_field
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -49,7 +49,7 @@ def opening_hours_field() -> fields.Dict:
 
 
 class PlaceIn(ma.Schema):
-    parent_id = fields.Integer(load_default=None, allow_none=True)
+    parent_id = id_field(load_default=None, allow_none=True)
     kind = fields.String(required=True, validate=validate.OneOf(PLACE_KINDS))
     name = Line(required=True, validate=validate.Length(min=1, max=60))
     description = Line(load_default="", validate=validate.Length(max=500))
@@ -59,7 +59,7 @@ class PlaceIn(ma.Schema):
 
 
 class PlacePatch(ma.Schema):
-    parent_id = fields.Integer()
+    parent_id = id_field()
     name = Line(validate=validate.Length(min=1, max=60))
     description = Line(validate=validate.Length(max=500))
     opening_hours = opening_hours_field()
