@@ -114,7 +114,7 @@ def lock_row(model: type[ModelT], row_id: Any) -> ModelT | None:
 class IdConverter(IntegerConverter):
     """``<int:...>`` in URLs, limited to ids a row can have, so a huge number is a plain 404."""
 
-    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(map, *args, **kwargs)
+        super().__init__(url_map, *args, **kwargs)
