@@ -32,6 +32,28 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+# Prescription drugs, tobacco, weapons, drugs, counterfeit goods, wildlife: not tradeable here.
+DEFAULT_PROHIBITED_WORDS = (
+    "处方药", "处方", "抗生素", "安眠药", "香烟", "烟草", "电子烟", "雪茄", "枪支", "仿真枪",
+    "气枪", "弹药", "管制刀具", "弩", "毒品", "大麻", "假货", "高仿", "仿冒", "野生动物",
+    "prescription drug", "cigarette", "tobacco", "vape", "gun", "firearm", "ammunition",
+    "crossbow", "cannabis", "marijuana", "counterfeit", "replica",
+)  # fmt: skip
+
+
+def _prohibited_words() -> tuple[str, ...]:
+    path = os.environ.get("MARKETPLACE_PROHIBITED_WORDS_FILE")
+    if not path:
+        return DEFAULT_PROHIBITED_WORDS
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigurationError(
+            f"MARKETPLACE_PROHIBITED_WORDS_FILE cannot be read: {exc}"
+        ) from exc
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
 def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
@@ -69,6 +91,21 @@ def common_settings(instance_path: Path) -> dict[str, Any]:
         "PROXY_COUNT": _env_int("MARKETPLACE_PROXY_COUNT", 0),
         # The service's local zone: used for display and opening-hours rules, never for storage.
         "LOCAL_TIMEZONE": os.environ.get("MARKETPLACE_TIMEZONE") or "Asia/Shanghai",
+        # Listings live 30 days unless renewed; an owner may ask for at most 90 at a time.
+        "LISTING_LIFETIME_DAYS": _env_int("MARKETPLACE_LISTING_LIFETIME_DAYS", 30),
+        "LISTING_MAX_LIFETIME_DAYS": _env_int("MARKETPLACE_LISTING_MAX_LIFETIME_DAYS", 90),
+        # Owners hear this many days before their listing expires, once.
+        "LISTING_EXPIRY_REMINDER_DAYS": _env_int("MARKETPLACE_EXPIRY_REMINDER_DAYS", 3),
+        # pre: every listing waits for a coordinator; post: published at once, can be hidden;
+        # trusted: pre-moderation until a user has completed a few exchanges (or is a merchant
+        # of a verified organisation), post-moderation after that.
+        "MODERATION_MODE": os.environ.get("MARKETPLACE_MODERATION_MODE") or "trusted",
+        "MODERATION_TRUSTED_AFTER_EXCHANGES": _env_int("MARKETPLACE_TRUSTED_AFTER_EXCHANGES", 3),
+        # Distinct residents whose open reports hide a listing until a coordinator reviews it.
+        "MODERATION_REPORTS_TO_HIDE": _env_int("MARKETPLACE_REPORTS_TO_HIDE", 3),
+        # Words that send a listing to the review queue whatever the mode; a file with one word
+        # per line replaces the built-in list.
+        "PROHIBITED_WORDS": _prohibited_words(),
     }
 
 

@@ -55,6 +55,9 @@ def _configure_logging() -> None:
 def _import_models() -> None:
     """Every table must be known to the metadata before migrations or create_all look at it."""
     from marketplace.accounts import models as _accounts  # noqa: F401
+    from marketplace.listings import models as _listings  # noqa: F401
+    from marketplace.moderation import models as _moderation  # noqa: F401
+    from marketplace.notifications import models as _notifications  # noqa: F401
     from marketplace.places import models as _places  # noqa: F401
 
 
@@ -63,6 +66,7 @@ def _init_extensions(app: Flask) -> None:
     from marketplace.accounts import auth
     from marketplace.db import configure_engine
     from marketplace.extensions import api, db, migrate
+    from marketplace.moderation.services import connect_signals as connect_moderation_signals
 
     db.init_app(app)
     with app.app_context():
@@ -72,15 +76,20 @@ def _init_extensions(app: Flask) -> None:
     errors.register_error_handlers(app)
     auth.init_app(app)
     cli.register(app)
+    connect_moderation_signals()
 
 
 def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import BLUEPRINTS as ACCOUNT_BLUEPRINTS
     from marketplace.extensions import api
+    from marketplace.listings.views import blp as listings_blp
+    from marketplace.moderation.views import blp as moderation_blp
+    from marketplace.notifications.views import blp as notifications_blp
     from marketplace.openapi import register_docs_assets
     from marketplace.places.views import blp as places_blp
 
-    for blueprint in (*ACCOUNT_BLUEPRINTS, places_blp):
+    blueprints = (*ACCOUNT_BLUEPRINTS, places_blp, listings_blp, moderation_blp, notifications_blp)
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme(

@@ -10,6 +10,7 @@ from marketplace.errors import DomainError
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 demo_cli = AppGroup("demo", help="The Qingxi square demo community.")
+listings_cli = AppGroup("listings", help="Listing upkeep.")
 
 
 @users_cli.command("create")
@@ -75,6 +76,16 @@ def load_demo(if_empty: bool) -> None:
         click.echo(f"  {account.role:<12} {account.email:<28} {account.phone}  {account.password}")
 
 
+@listings_cli.command("expire")
+def expire_listings() -> None:
+    """Close listings past their end and remind owners before; safe to run every minute."""
+    from marketplace.listings import services
+
+    report = services.expire_listings()
+    click.echo(f"listings: {report.expired} expired, {report.reminded} owners reminded")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(listings_cli)

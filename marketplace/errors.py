@@ -148,18 +148,32 @@ def handle_http_exception(error: HTTPException) -> Response:
 STATUS_MESSAGES = {422: Invalid.message, 400: BadRequest.message}
 
 
-def flatten_validation_messages(messages: Mapping[str, Any]) -> dict[str, Any]:
-    """webargs reports ``{location: {field: [msgs]}}``; the API reports ``{field: [msgs]}``."""
-    fields: dict[str, Any] = {}
+def flatten_validation_messages(messages: Mapping[str, Any]) -> dict[str, list[str]]:
+    """webargs reports ``{location: {field: [msgs]}}``; the API reports ``{field: [msgs]}``.
+
+    Errors inside a field (a dict entry, a list item, a nested object) stay under the top-level
+    field as messages prefixed with where they apply, e.g. ``"mon.0: Not a valid string."``.
+    """
+    fields: dict[str, list[str]] = {}
     for location_errors in messages.values():
         if isinstance(location_errors, Mapping):
             for name, field_messages in location_errors.items():
-                fields[str(name)] = field_messages
+                fields.setdefault(str(name), []).extend(_messages_within(field_messages))
         else:
-            fields.setdefault("_schema", []).extend(
-                location_errors if isinstance(location_errors, list) else [location_errors]
-            )
+            fields.setdefault("_schema", []).extend(_messages_within(location_errors))
     return fields
+
+
+def _messages_within(errors: Any, where: str = "") -> list[str]:
+    if isinstance(errors, Mapping):
+        found: list[str] = []
+        for key, nested in errors.items():
+            # marshmallow's Dict field files the errors of an entry's value under "value".
+            inner = where if key == "value" else ".".join(filter(None, (where, str(key))))
+            found.extend(_messages_within(nested, inner))
+        return found
+    items = errors if isinstance(errors, list) else [errors]
+    return [f"{where}: {message}" if where else str(message) for message in items]
 
 
 def handle_unexpected_exception(error: BaseException) -> Response:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from typing import Any
 
 _CONTROL_CHARACTERS = re.compile(
     r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]"
@@ -41,3 +43,20 @@ def normalise_phone(value: str) -> str:
 
 
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+@functools.cache
+def _traditional_to_simplified() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(value: str) -> str:
+    """Traditional Chinese characters converted to simplified (OpenCC t2s); other text unchanged."""
+    return _traditional_to_simplified().convert(value)
+
+
+def folded(value: str) -> str:
+    """Text reduced for matching: NFKC, lower-case, simplified Chinese."""
+    return to_simplified(unicodedata.normalize("NFKC", value).casefold())

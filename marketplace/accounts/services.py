@@ -13,7 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from marketplace import clock
 from marketplace.accounts import passwords
 from marketplace.accounts.models import ApiToken, LoginFailure, LoginSession, Organisation, User
-from marketplace.accounts.signals import user_reinstated, user_role_changed, user_suspended
+from marketplace.accounts.signals import (
+    organisation_verification_changed,
+    user_reinstated,
+    user_role_changed,
+    user_suspended,
+)
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound, Throttled, Unauthorized
 from marketplace.extensions import db
 from marketplace.places.models import Place
@@ -358,5 +363,7 @@ def set_organisation_verified(actor: User, organisation_id: int, verified: bool)
     _require_staff(actor)
     organisation = get_organisation(organisation_id)
     organisation.verified = verified
+    db.session.flush()
+    organisation_verification_changed.send(organisation, actor=actor)
     db.session.commit()
     return organisation

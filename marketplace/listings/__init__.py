@@ -1,0 +1,1 @@
+"""Offers and requests: items to give or lend, skills, donations, and residents' needs."""

@@ -1,0 +1,170 @@
+"""One table for offers and requests, with skill slots and donation pick-up windows beside it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketplace import clock
+from marketplace.extensions import db
+
+if TYPE_CHECKING:
+    from marketplace.accounts.models import Organisation, User
+    from marketplace.places.models import Place
+
+SIDES = ("offer", "request")
+KINDS = ("item", "skill", "donation")
+MODES = ("give", "lend")
+URGENCIES = ("low", "normal", "high")
+STATUSES = ("open", "fully_reserved", "closed", "expired", "withdrawn")
+MODERATION_STATES = ("pending", "approved", "rejected", "hidden")
+PUBLIC_STATUSES = ("open", "fully_reserved")
+
+# Stable slugs and the labels the front end shows.
+CATEGORIES: dict[str, str] = {
+    "household": "家居日用",
+    "baby_kids": "母婴儿童",
+    "elderly_care": "助老",
+    "tools": "工具",
+    "electronics": "电器数码",
+    "books_education": "图书教育",
+    "clothing": "衣物",
+    "food": "食品",
+    "health": "健康",
+    "repair": "维修",
+    "tutoring": "辅导",
+    "beauty": "理发美容",
+    "transport": "出行",
+    "sports_leisure": "文体",
+    "other": "其他",
+}
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Listing(db.Model):
+    __tablename__ = "listings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    side: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(10))
+    mode: Mapped[str | None] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(30))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    photo_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    moderation: Mapped[str] = mapped_column(String(20), default="pending")
+    # Why the listing is in its moderation state (shown to the owner and staff only).
+    moderation_reason: Mapped[str] = mapped_column(String(500), default="")
+    # Hidden because the owner was suspended; reinstatement brings exactly these back.
+    hidden_with_owner: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+    expires_at: Mapped[datetime]
+    expiry_reminded_at: Mapped[datetime | None]
+
+    # Offers
+    quantity: Mapped[int | None]
+    per_person_limit: Mapped[int | None]
+    max_lend_days: Mapped[int | None]
+    auto_confirm: Mapped[bool] = mapped_column(default=False)
+    # Requests
+    needed_by: Mapped[datetime | None]
+    urgency: Mapped[str | None] = mapped_column(String(10))
+    quantity_wanted: Mapped[int | None]
+
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
+    place: Mapped[Place] = relationship(foreign_keys=[place_id])
+    slots: Mapped[list[ListingSlot]] = relationship(
+        back_populates="listing", cascade="all, delete-orphan", order_by="ListingSlot.starts_at"
+    )
+    pickup_windows: Mapped[list[PickupWindow]] = relationship(
+        back_populates="listing", cascade="all, delete-orphan", order_by="PickupWindow.starts_at"
+    )
+
+    __table_args__ = (
+        CheckConstraint(_in("side", SIDES), name="side_known"),
+        CheckConstraint(_in("kind", KINDS), name="kind_known"),
+        CheckConstraint(f"mode IS NULL OR {_in('mode', MODES)}", name="mode_known"),
+        CheckConstraint(_in("status", STATUSES), name="status_known"),
+        CheckConstraint(_in("moderation", MODERATION_STATES), name="moderation_known"),
+        CheckConstraint(f"urgency IS NULL OR {_in('urgency', URGENCIES)}", name="urgency_known"),
+        CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity_not_negative"),
+        Index("ix_listings_public_browse", "moderation", "status", "created_at"),
+    )
+
+    @property
+    def is_public(self) -> bool:
+        return self.moderation == "approved" and self.status in PUBLIC_STATUSES
+
+    @property
+    def is_offer(self) -> bool:
+        return self.side == "offer"
+
+    def is_managed_by(self, user: Any) -> bool:
+        """The owner, or any member of the owning organisation, manages the listing."""
+        if not getattr(user, "is_authenticated", False):
+            return False
+        return user.id == self.owner_id or user.in_organisation(self.organisation_id)
+
+    def can_edit(self, user: Any) -> bool:
+        return self.is_managed_by(user) and user.can_write
+
+    def is_visible_to(self, user: Any) -> bool:
+        return self.is_public or self.is_managed_by(user) or bool(getattr(user, "is_staff", False))
+
+
+class ListingSlot(db.Model):
+    """A bookable time of a skill offer, with room for ``capacity`` people."""
+
+    __tablename__ = "listing_slots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    capacity: Mapped[int] = mapped_column(default=1)
+
+    listing: Mapped[Listing] = relationship(back_populates="slots")
+
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+    )
+
+
+class PickupWindow(db.Model):
+    """When and where a donation can be collected."""
+
+    __tablename__ = "pickup_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listings.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id", ondelete="RESTRICT"), index=True)
+
+    listing: Mapped[Listing] = relationship(back_populates="pickup_windows")
+    place: Mapped[Place] = relationship()
+
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)

@@ -1,0 +1,441 @@
+"""Listing rules: posting, editing (optimistic locking), withdrawal, renewal, browsing, expiry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from marketplace import clock
+from marketplace.accounts.models import User
+from marketplace.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.extensions import db
+from marketplace.listings.models import PUBLIC_STATUSES, Listing, ListingSlot, PickupWindow
+from marketplace.listings.rules import check_listing
+from marketplace.listings.signals import listing_submitted
+from marketplace.notifications import services as notifications
+from marketplace.places.models import Place
+
+CONTENT_FIELDS = ("title", "description", "category", "tags", "photo_urls")
+SCALAR_FIELDS = (
+    *CONTENT_FIELDS,
+    "place_id", "expires_at", "quantity", "per_person_limit", "max_lend_days", "auto_confirm",
+    "needed_by", "urgency", "quantity_wanted",
+)  # fmt: skip
+
+
+def _config(name: str) -> Any:
+    return current_app.config[name]
+
+
+def _lifetime(days: int | None = None) -> timedelta:
+    return timedelta(days=days or _config("LISTING_LIFETIME_DAYS"))
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def _loaded(statement: Select[Any]) -> Select[Any]:
+    return statement.options(
+        selectinload(Listing.slots),
+        selectinload(Listing.pickup_windows).selectinload(PickupWindow.place),
+        selectinload(Listing.place),
+        selectinload(Listing.owner),
+        selectinload(Listing.organisation),
+    )
+
+
+def get_listing(actor: Any, listing_id: int) -> Listing:
+    """The listing if the caller may see it; otherwise 404, as if it did not exist."""
+    listing = db.session.scalar(_loaded(select(Listing).where(Listing.id == listing_id)))
+    if listing is None or not listing.is_visible_to(actor):
+        raise NotFound("No such listing.")
+    return listing
+
+
+def _listing_to_manage(actor: Any, listing_id: int) -> Listing:
+    listing = get_listing(actor, listing_id)
+    if not listing.can_edit(actor):
+        raise Forbidden("Only the owner of this listing can change it.")
+    return listing
+
+
+@dataclass(frozen=True)
+class BrowseFilters:
+    side: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    place_id: int | None = None
+    available: bool | None = None
+    sort: str = "newest"
+    owner: str | None = None
+    status: str | None = None
+    moderation: str | None = None
+    page: int = 1
+    per_page: int = 20
+
+
+def browse(actor: Any, filters: BrowseFilters) -> tuple[list[Listing], int]:
+    """A page of listings: public ones, or with owner=me the caller's own in any state."""
+    query = select(Listing)
+    if filters.owner == "me":
+        if not actor.is_authenticated:
+            raise Unauthorized("Log in to see your own listings.")
+        query = query.where(_managed_by(actor))
+    elif (filters.status or filters.moderation) and not actor.is_staff:
+        raise Forbidden("Only coordinators filter other people's listings by state.")
+    elif not (filters.status or filters.moderation):
+        query = query.where(public_listing())
+    query = _apply_filters(query, filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    order = (
+        (Listing.expires_at.asc(), Listing.id.asc())
+        if filters.sort == "ending_soon"
+        else (Listing.created_at.desc(), Listing.id.desc())
+    )
+    page = db.session.scalars(
+        _loaded(
+            query.order_by(*order)
+            .limit(filters.per_page)
+            .offset((filters.page - 1) * filters.per_page)
+        )
+    )
+    return list(page), total
+
+
+def public_listing() -> Any:
+    """SQL condition: approved and open or fully reserved."""
+    return (Listing.moderation == "approved") & Listing.status.in_(PUBLIC_STATUSES)
+
+
+def _managed_by(actor: Any) -> Any:
+    if actor.organisation_id is None:
+        return Listing.owner_id == actor.id
+    return or_(Listing.owner_id == actor.id, Listing.organisation_id == actor.organisation_id)
+
+
+def _apply_filters(query: Select[Any], filters: BrowseFilters) -> Select[Any]:
+    for column, value in (
+        (Listing.side, filters.side),
+        (Listing.kind, filters.kind),
+        (Listing.category, filters.category),
+        (Listing.status, filters.status),
+        (Listing.moderation, filters.moderation),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if filters.available:
+        query = query.where(Listing.status == "open")
+    elif filters.available is False:
+        query = query.where(Listing.status != "open")
+    if filters.place_id is not None:
+        query = query.where(Listing.place_id.in_(_subtree(filters.place_id)))
+    return query
+
+
+def _subtree(place_id: int) -> Select[Any]:
+    place = db.session.get(Place, place_id)
+    if place is None:
+        raise Invalid({"place_id": "No such place."})
+    return select(Place.id).where(Place.path.startswith(place.path))
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def create_listing(actor: User, data: dict[str, Any]) -> Listing:
+    """Post an offer or a request; a moderation receiver decides whether it is published at once."""
+    _require_writer(actor)
+    if (
+        data["kind"] == "donation"
+        and data["side"] == "offer"
+        and not _speaks_for_organisation(actor)
+    ):
+        raise Forbidden(
+            "Donations are posted by merchants and organisations.", code="organisation_required"
+        )
+    now = clock.now()
+    values = {"expires_at": now + _lifetime(), "description": "", "photo_urls": [], **data}
+    _validate(values, given=data.keys(), now=now)
+    _require_place(data["place_id"], "place_id")
+    listing = Listing(
+        side=data["side"],
+        kind=data["kind"],
+        mode=data.get("mode"),
+        owner_id=actor.id,
+        organisation_id=actor.organisation_id if _speaks_for_organisation(actor) else None,
+        status="open",
+        moderation="pending",
+        moderation_reason="",
+        created_at=now,
+        updated_at=now,
+        auto_confirm=data.get("auto_confirm", data["kind"] == "donation"),
+        **_defaults_for_kind(data),
+        **{
+            field: values[field]
+            for field in SCALAR_FIELDS
+            if field in values and field != "auto_confirm"
+        },
+    )
+    listing.slots = [_new_slot(entry) for entry in data.get("slots", [])]
+    listing.pickup_windows = [_new_window(entry) for entry in data.get("pickup_windows", [])]
+    listing_submitted.send(listing, actor=actor, created=True, text_changed=True)
+    db.session.add(listing)
+    db.session.commit()
+    return listing
+
+
+def _defaults_for_kind(data: dict[str, Any]) -> dict[str, Any]:
+    if data["side"] == "request":
+        return {"urgency": "normal", "quantity_wanted": 1}
+    if data["kind"] == "item":
+        return {"quantity": 1}
+    return {}
+
+
+def _require_writer(actor: Any) -> None:
+    if not actor.is_authenticated:
+        raise Unauthorized()
+    if not actor.can_write:
+        raise Forbidden(
+            "Suspended accounts cannot post or change listings.", code="account_suspended"
+        )
+
+
+def _speaks_for_organisation(actor: Any) -> bool:
+    return actor.role == "merchant" and actor.organisation_id is not None
+
+
+def _require_place(place_id: int, field: str) -> Place:
+    place = db.session.get(Place, place_id)
+    if place is None:
+        raise Invalid({field: "No such place."})
+    if not place.can_host_listings:
+        raise Invalid(
+            {field: "Choose a community or a place inside one, not the whole subdistrict."}
+        )
+    return place
+
+
+def _validate(
+    values: dict[str, Any], given: Any, now: datetime, unchanged: frozenset = frozenset()
+) -> None:
+    errors = check_listing(
+        values, given, now, timedelta(days=_config("LISTING_MAX_LIFETIME_DAYS")), unchanged
+    )
+    for window in values.get("pickup_windows") or []:
+        if "place_id" in window:
+            place = db.session.get(Place, window["place_id"])
+            if place is None or not place.can_host_listings:
+                errors.add(
+                    "pickup_windows", "Every window needs a pick-up place inside a community."
+                )
+                break
+    if errors:
+        raise Invalid(errors)
+
+
+def _new_slot(entry: dict[str, Any]) -> ListingSlot:
+    return ListingSlot(
+        starts_at=entry["starts_at"], ends_at=entry["ends_at"], capacity=entry.get("capacity", 1)
+    )
+
+
+def _new_window(entry: dict[str, Any]) -> PickupWindow:
+    return PickupWindow(
+        starts_at=entry["starts_at"], ends_at=entry["ends_at"], place_id=entry["place_id"]
+    )
+
+
+def update_listing(actor: User, listing_id: int, data: dict[str, Any]) -> Listing:
+    """Edit a listing; the edit names the version it is based on, and a stale one is refused."""
+    _require_writer(actor)
+    listing = _listing_to_manage(actor, listing_id)
+    changes = {key: value for key, value in data.items() if key != "version"}
+    if data["version"] != listing.version:
+        raise _stale(listing)
+    if listing.status in ("closed", "withdrawn"):
+        raise Conflict("invalid_transition", f"A {listing.status} listing cannot be edited.")
+    now = clock.now()
+    values = {**_current_values(listing), **changes}
+    _validate(values, given=changes.keys(), now=now, unchanged=_existing_times(listing))
+    if "place_id" in changes:
+        _require_place(changes["place_id"], "place_id")
+    for field in SCALAR_FIELDS:
+        if field in changes:
+            setattr(listing, field, changes[field])
+    if "slots" in changes:
+        listing.slots = _merged_children(
+            listing.slots,
+            changes["slots"],
+            _new_slot,
+            ("starts_at", "ends_at", "capacity"),
+            "slots",
+        )
+    if "pickup_windows" in changes:
+        listing.pickup_windows = _merged_children(
+            listing.pickup_windows,
+            changes["pickup_windows"],
+            _new_window,
+            ("starts_at", "ends_at", "place_id"),
+            "pickup_windows",
+        )
+    listing.updated_at = now
+    text_changed = any(field in changes for field in CONTENT_FIELDS)
+    listing_submitted.send(listing, actor=actor, created=False, text_changed=text_changed)
+    _commit_or_stale(listing)
+    return listing
+
+
+def _stale(listing: Listing) -> Conflict:
+    return Conflict(
+        "stale_version",
+        "The listing changed since you loaded it; reload and apply your edit again.",
+        details={"current_version": listing.version},
+    )
+
+
+def _commit_or_stale(listing: Listing) -> None:
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise Conflict(
+            "stale_version",
+            "The listing changed since you loaded it; reload and apply your edit again.",
+        ) from exc
+
+
+def _current_values(listing: Listing) -> dict[str, Any]:
+    values = {field: getattr(listing, field) for field in (*SCALAR_FIELDS, "side", "kind", "mode")}
+    values["slots"] = [
+        {"starts_at": s.starts_at, "ends_at": s.ends_at, "capacity": s.capacity}
+        for s in listing.slots
+    ]
+    values["pickup_windows"] = [
+        {"starts_at": w.starts_at, "ends_at": w.ends_at, "place_id": w.place_id}
+        for w in listing.pickup_windows
+    ]
+    return values
+
+
+def _existing_times(listing: Listing) -> frozenset[tuple[datetime, datetime]]:
+    return frozenset(
+        (entry.starts_at, entry.ends_at) for entry in (*listing.slots, *listing.pickup_windows)
+    )
+
+
+def _merged_children(
+    current: list[Any],
+    entries: list[dict[str, Any]],
+    build: Any,
+    attributes: tuple[str, ...],
+    field: str,
+) -> list[Any]:
+    """The children after an edit: entries with an id update that child, others are new, and
+    children the edit does not mention are removed."""
+    by_id = {child.id: child for child in current}
+    unknown = [entry["id"] for entry in entries if "id" in entry and entry["id"] not in by_id]
+    if unknown:
+        raise Invalid({field: f"Unknown id {unknown[0]}."})
+    kept = []
+    for entry in entries:
+        child = by_id.get(entry["id"]) if "id" in entry else None
+        if child is None:
+            kept.append(build(entry))
+            continue
+        for attribute in attributes:
+            if attribute in entry:
+                setattr(child, attribute, entry[attribute])
+        kept.append(child)
+    return kept
+
+
+def withdraw_listing(actor: User, listing_id: int) -> Listing:
+    """The owner takes a listing down for good."""
+    _require_writer(actor)
+    listing = _listing_to_manage(actor, listing_id)
+    if listing.status not in PUBLIC_STATUSES and listing.status != "expired":
+        raise Conflict("invalid_transition", f"A {listing.status} listing cannot be withdrawn.")
+    listing.status = "withdrawn"
+    listing.updated_at = clock.now()
+    _commit_or_stale(listing)
+    return listing
+
+
+def renew_listing(actor: User, listing_id: int, days: int | None) -> Listing:
+    """Extend a listing's life by 30 days (default) from now or its current end, if later."""
+    _require_writer(actor)
+    listing = _listing_to_manage(actor, listing_id)
+    if listing.status not in (*PUBLIC_STATUSES, "expired"):
+        raise Conflict("invalid_transition", f"A {listing.status} listing cannot be renewed.")
+    now = clock.now()
+    listing.expires_at = max(now, listing.expires_at) + _lifetime(days)
+    listing.expiry_reminded_at = None
+    if listing.status == "expired":
+        listing.status = "open"
+    listing.updated_at = now
+    _commit_or_stale(listing)
+    return listing
+
+
+# --- expiry ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpiryReport:
+    reminded: int
+    expired: int
+
+
+def expire_listings() -> ExpiryReport:
+    """Close listings past their end and remind owners a few days before. Idempotent.
+
+    Rows are taken with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two runs at once split the
+    work instead of notifying twice; on SQLite the write lock serialises the runs.
+    """
+    now = clock.now()
+    reminder_horizon = now + timedelta(days=_config("LISTING_EXPIRY_REMINDER_DAYS"))
+    due_for_reminder = db.session.scalars(
+        select(Listing)
+        .where(
+            Listing.status.in_(PUBLIC_STATUSES),
+            Listing.expires_at > now,
+            Listing.expires_at <= reminder_horizon,
+            Listing.expiry_reminded_at.is_(None),
+        )
+        .with_for_update(skip_locked=True)
+    ).all()
+    for listing in due_for_reminder:
+        listing.expiry_reminded_at = now
+        notifications.queue(
+            listing.owner_id,
+            "listing_expiring",
+            listing_id=listing.id,
+            title=listing.title,
+            expires_on=_local_date(listing.expires_at),
+        )
+    due_to_expire = db.session.scalars(
+        select(Listing)
+        .where(Listing.status.in_(PUBLIC_STATUSES), Listing.expires_at <= now)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for listing in due_to_expire:
+        listing.status = "expired"
+        listing.updated_at = now
+        notifications.queue(
+            listing.owner_id, "listing_expired", listing_id=listing.id, title=listing.title
+        )
+    db.session.commit()
+    return ExpiryReport(reminded=len(due_for_reminder), expired=len(due_to_expire))
+
+
+def _local_date(moment: datetime) -> str:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(_config("LOCAL_TIMEZONE"))).strftime("%Y-%m-%d")

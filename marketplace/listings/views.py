@@ -1,0 +1,76 @@
+"""/listings endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from marketplace.accounts.auth import login_required
+from marketplace.listings import services
+from marketplace.listings.schemas import BrowseArgs, ListingIn, ListingOut, ListingPatch, RenewIn
+from marketplace.openapi import documents_errors
+from marketplace.schemas import page_of
+
+blp = Blueprint(
+    "listings", __name__, url_prefix="/api/v1/listings", description="Offers and requests"
+)
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(BrowseArgs, location="query")
+@blp.response(200, page_of(ListingOut, "ListingPage"))
+@documents_errors(blp, 401, 403)
+def browse(args: dict[str, Any]) -> Any:
+    """Browse public listings, newest first; ``owner=me`` lists the caller's own in any state."""
+    filters = services.BrowseFilters(**args)
+    items, total = services.browse(current_user, filters)
+    return {"items": items, "total": total, "page": filters.page, "per_page": filters.per_page}
+
+
+@blp.route("", methods=["POST"])
+@login_required
+@blp.arguments(ListingIn)
+@blp.response(201, ListingOut)
+@documents_errors(blp, 401, 403)
+def create(data: dict[str, Any]) -> Any:
+    """Post an offer (item, skill or donation) or a request."""
+    return services.create_listing(current_user, data)
+
+
+@blp.route("/<int:listing_id>", methods=["GET"])
+@blp.response(200, ListingOut)
+@documents_errors(blp, 404)
+def get(listing_id: int) -> Any:
+    """One listing: public ones for anyone; the owner and coordinators see it in any state."""
+    return services.get_listing(current_user, listing_id)
+
+
+@blp.route("/<int:listing_id>", methods=["PATCH"])
+@login_required
+@blp.arguments(ListingPatch)
+@blp.response(200, ListingOut)
+@documents_errors(blp, 401, 403, 404, 409)
+def update(data: dict[str, Any], listing_id: int) -> Any:
+    """Edit a listing (owner); send the ``version`` you edited, a stale one is 409 stale_version."""
+    return services.update_listing(current_user, listing_id, data)
+
+
+@blp.route("/<int:listing_id>/withdraw", methods=["POST"])
+@login_required
+@blp.response(200, ListingOut)
+@documents_errors(blp, 401, 403, 404, 409)
+def withdraw(listing_id: int) -> Any:
+    """Take a listing down for good (owner)."""
+    return services.withdraw_listing(current_user, listing_id)
+
+
+@blp.route("/<int:listing_id>/renew", methods=["POST"])
+@login_required
+@blp.arguments(RenewIn)
+@blp.response(200, ListingOut)
+@documents_errors(blp, 401, 403, 404, 409)
+def renew(data: dict[str, Any], listing_id: int) -> Any:
+    """Extend a listing's life (owner); an expired listing opens again."""
+    return services.renew_listing(current_user, listing_id, data["days"])

@@ -1,0 +1,1 @@
+"""Keeping listings clean: moderation policy, prohibited words, reports, queue, audit log."""
