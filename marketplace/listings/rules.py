@@ -7,8 +7,8 @@ the same rules. Returns field errors in the API's ``{field: [messages]}`` form.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import pairwise
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 # Fields that only some sides and kinds of listing have.
