@@ -1,0 +1,137 @@
+"""The OpenAPI document describes every API route and its error shape; the docs work offline."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+# Endpoints under /api/v1 that serve the documentation rather than the API itself.
+DOCUMENTATION_BLUEPRINTS = {"api-docs", "docs_assets"}
+
+
+@pytest.fixture
+def document(client: Any) -> dict[str, Any]:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    return response.json
+
+
+def resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """Follow local ``$ref`` pointers until a concrete object is reached."""
+    while "$ref" in node:
+        assert node["$ref"].startswith("#/"), node["$ref"]
+        target: Any = document
+        for part in node["$ref"][2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    ]
+
+
+def test_document_is_openapi_3_with_title_and_version(document):
+    assert re.fullmatch(r"3\.\d+\.\d+", document["openapi"])
+    assert document["info"]["title"]
+    assert document["info"]["version"] == "v1"
+    assert document["paths"]
+    assert "Error" in document["components"]["schemas"]
+
+
+def test_document_lists_every_api_route_of_the_app(app, document):
+    routed = {
+        (re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        and rule.endpoint.split(".")[0] not in DOCUMENTATION_BLUEPRINTS
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+    documented = {(path, method) for path, method, _ in operations(document)}
+
+    assert ("/api/v1/places/{place_id}", "patch") in routed
+    assert documented == routed
+
+
+def test_every_operation_documents_an_error_response_in_the_error_shape(document):
+    error_schema = document["components"]["schemas"]["Error"]
+    for path, method, operation in operations(document):
+        errors = {
+            status: resolve(document, response)
+            for status, response in operation["responses"].items()
+            if status == "default" or not status.startswith(("2", "3"))
+        }
+        assert errors, f"{method.upper()} {path} documents no error response"
+        for status, response in errors.items():
+            schema = response["content"]["application/json"]["schema"]
+            assert resolve(document, schema) is error_schema, f"{method.upper()} {path} {status}"
+
+
+def test_error_schema_requires_code_message_and_details(document):
+    error = document["components"]["schemas"]["Error"]
+    body = resolve(document, error["properties"]["error"])
+
+    assert error["required"] == ["error"]
+    assert set(body["required"]) == {"code", "message", "details"}
+    assert set(body["properties"]) == {"code", "message", "details"}
+
+
+def test_operations_that_take_a_body_document_422(document):
+    for path, method, operation in operations(document):
+        if "requestBody" in operation:
+            assert "422" in operation["responses"], f"{method.upper()} {path}"
+
+
+class AssetLinks(HTMLParser):
+    """The URLs of a page's scripts and stylesheets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "script" and attributes.get("src"):
+            self.urls.append(attributes["src"])
+        if tag == "link" and "stylesheet" in (attributes.get("rel") or "") and attributes["href"]:
+            self.urls.append(attributes["href"])
+
+
+def test_docs_page_loads_its_scripts_and_styles_from_this_server(client):
+    response = client.get("/api/v1/docs")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    page = AssetLinks()
+    page.feed(response.get_data(as_text=True))
+    assert any(url.endswith(".js") for url in page.urls)
+    assert any(url.endswith(".css") for url in page.urls)
+    for url in page.urls:
+        parts = urlsplit(url)
+        assert (parts.scheme, parts.netloc) == ("", ""), url
+        assert "http://" not in url
+        assert "https://" not in url
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        assert asset.data
+        asset.close()
+
+
+def test_docs_page_reads_the_local_openapi_document(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+
+    assert '"/api/v1/openapi.json"' in page
+    assert "https://" not in page
+    assert "http://" not in page
