@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -141,13 +142,26 @@ def production_settings(instance_path: Path) -> dict[str, Any]:
 def _instance_secret(instance_path: Path) -> str:
     """The development secret key, generated once and kept in instance/secret_key."""
     key_file = instance_path / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
+    try:
+        # Created readable by the owner only, and only once even if two workers start together.
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_secret(key_file)
     key = secrets.token_urlsafe(48)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
     return key
+
+
+def _read_secret(key_file: Path) -> str:
+    """The key another process created; it may still be writing it."""
+    for _attempt in range(50):
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.02)
+    raise ConfigurationError(f"{key_file} is empty; delete it to generate a new secret key")
 
 
 def load(environment: str | None, instance_path: Path) -> dict[str, Any]:

@@ -112,13 +112,31 @@ def db_session(request: pytest.FixtureRequest, app: Flask) -> Iterator[Session |
 
 @pytest.fixture
 def committed(app: Flask) -> Iterator[Flask]:
-    """For tests that need committed data and real separate connections; empties every table after."""
+    """For tests that need committed data and separate connections; empties every table after."""
     yield app
     with app.app_context():
         db.session.remove()
+        empty_all_tables()
+
+
+def empty_all_tables() -> None:
+    """Delete every row, whatever refers to what (places refer to places)."""
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
         with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(table.delete())
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        return
+    with db.engine.connect() as connection:
+        # Outside any transaction, where SQLite honours the pragma (the driver is in autocommit).
+        raw = connection.connection.dbapi_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                for table in reversed(tables):
+                    connection.execute(table.delete())
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 @pytest.fixture(autouse=True)
@@ -155,6 +173,18 @@ class ApiClient(FlaskClient):
         if response.status_code == 200:
             self.csrf_token = response.json["csrf_token"]
         return response
+
+
+@pytest.fixture
+def cli(app: Flask) -> Callable[..., Any]:
+    """Run a ``flask`` command; what the test flushed is committed first, as for requests."""
+    runner = app.test_cli_runner()
+
+    def invoke(*args: str) -> Any:
+        db.session.commit()
+        return runner.invoke(args=list(args))
+
+    return invoke
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ class RegisterIn(ma.Schema):
 
 
 class LoginIn(ma.Schema):
-    login = fields.String(
+    login = Line(
         required=True,
         validate=validate.Length(min=1, max=254),
         metadata={"description": "E-mail address or mainland mobile number"},

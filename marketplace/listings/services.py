@@ -175,11 +175,13 @@ def create_listing(actor: User, data: dict[str, Any]) -> Listing:
         created_at=now,
         updated_at=now,
         auto_confirm=data.get("auto_confirm", data["kind"] == "donation"),
-        **_defaults_for_kind(data),
         **{
-            field: values[field]
-            for field in SCALAR_FIELDS
-            if field in values and field != "auto_confirm"
+            **_defaults_for_kind(data),
+            **{
+                field: values[field]
+                for field in SCALAR_FIELDS
+                if field in values and field != "auto_confirm"
+            },
         },
     )
     listing.slots = [_new_slot(entry) for entry in data.get("slots", [])]

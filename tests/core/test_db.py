@@ -84,9 +84,9 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(committed):
     assert busy_timeout > 0
 
 
-def test_overlapping_sqlite_writers_queue_instead_of_failing(committed_places):
+def test_overlapping_sqlite_writers_queue_instead_of_failing(committed):
     """Both transactions read, then write; the second waits at BEGIN for the first to commit."""
-    app = committed_places
+    app = committed
     with app.app_context():
         sqlite_only(app)
     root_id = committed_root(app)
@@ -117,10 +117,10 @@ def test_overlapping_sqlite_writers_queue_instead_of_failing(committed_places):
     assert sorted(names) == ["社区0", "社区1"]
 
 
-def test_deferred_sqlite_read_then_write_would_fail_with_database_locked(committed_places):
+def test_deferred_sqlite_read_then_write_would_fail_with_database_locked(committed):
     """What BEGIN IMMEDIATE prevents: read-only (GET) requests begin DEFERRED, and two deferred
     transactions that both read and then write cannot both commit."""
-    app = committed_places
+    app = committed
     with app.app_context():
         sqlite_only(app)
     root_id = committed_root(app)
@@ -146,8 +146,8 @@ def test_deferred_sqlite_read_then_write_would_fail_with_database_locked(committ
     assert "database is locked" in str(failures[0])
 
 
-def test_lock_row_blocks_a_second_connections_lock_until_the_first_commits(committed_places):
-    app = committed_places
+def test_lock_row_blocks_a_second_connections_lock_until_the_first_commits(committed):
+    app = committed
     root_id = committed_root(app)
     first_locked = threading.Event()
     moments: dict[str, float] = {}
@@ -178,8 +178,8 @@ def test_lock_row_blocks_a_second_connections_lock_until_the_first_commits(commi
     assert seen_by_second["description"] == "changed by the first transaction"
 
 
-def test_postgresql_lock_row_takes_a_row_lock_and_leaves_other_rows_free(committed_places):
-    app = committed_places
+def test_postgresql_lock_row_takes_a_row_lock_and_leaves_other_rows_free(committed):
+    app = committed
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("PostgreSQL-specific: SQLite locks the whole database, not rows")

@@ -19,14 +19,11 @@ ACCOUNT_LINE = re.compile(
 
 
 @pytest.fixture
-def cli(app):
-    """Runs ``flask demo load``; like the API client, it first commits what the test flushed
-    (the command's app context ends with a rollback)."""
-    runner = app.test_cli_runner()
+def load_demo(cli):
+    """Runs ``flask demo load`` and returns what it printed."""
 
     def invoke(*args: str):
-        db.session.commit()
-        result = runner.invoke(args=["demo", "load", *args])
+        result = cli("demo", "load", *args)
         assert result.exit_code == 0, result.output
         return result.output
 
@@ -54,8 +51,8 @@ def printed_accounts(output: str) -> list[dict[str, str]]:
     ]
 
 
-def test_demo_builds_the_diaozhuang_subdistrict_and_qingxi_village(cli):
-    cli()
+def test_demo_builds_the_diaozhuang_subdistrict_and_qingxi_village(load_demo):
+    load_demo()
 
     root = place_named("雕庄街道")
     assert (root.kind, root.parent_id, root.path, root.depth) == (
@@ -74,8 +71,8 @@ def test_demo_builds_the_diaozhuang_subdistrict_and_qingxi_village(cli):
         assert any(place.kind == "grid" for place in children_of(community)), community.name
 
 
-def test_demo_square_has_five_zones_and_the_village_has_three_stations(cli):
-    cli()
+def test_demo_square_has_five_zones_and_the_village_has_three_stations(load_demo):
+    load_demo()
 
     qingxi = place_named("清溪村")
     square = place_named("清溪村健康广场")
@@ -90,8 +87,8 @@ def test_demo_square_has_five_zones_and_the_village_has_three_stations(cli):
         assert station.is_within(qingxi)
 
 
-def test_demo_tree_has_consistent_paths_and_depths(cli):
-    cli()
+def test_demo_tree_has_consistent_paths_and_depths(load_demo):
+    load_demo()
 
     places = {place.id: place for place in db.session.scalars(select(Place))}
     assert len(places) > 15
@@ -105,8 +102,8 @@ def test_demo_tree_has_consistent_paths_and_depths(cli):
         assert place.may_hang_under(parent), place.name
 
 
-def test_demo_accounts_of_every_role_log_in_with_the_printed_passwords(cli, app):
-    output = cli()
+def test_demo_accounts_of_every_role_log_in_with_the_printed_passwords(load_demo, app):
+    output = load_demo()
 
     accounts = printed_accounts(output)
     assert {account["role"] for account in accounts} == {
@@ -124,8 +121,8 @@ def test_demo_accounts_of_every_role_log_in_with_the_printed_passwords(cli, app)
     assert by_phone.status_code == 200
 
 
-def test_demo_merchants_belong_to_verified_organisations(cli):
-    cli()
+def test_demo_merchants_belong_to_verified_organisations(load_demo):
+    load_demo()
 
     merchants = db.session.scalars(select(User).where(User.role == "merchant")).all()
     assert merchants
@@ -134,26 +131,26 @@ def test_demo_merchants_belong_to_verified_organisations(cli):
         assert merchant.organisation.verified
 
 
-def test_loading_the_demo_twice_creates_nothing_new(cli):
-    cli()
+def test_loading_the_demo_twice_creates_nothing_new(load_demo):
+    load_demo()
     after_first = counts()
 
-    output = cli()
+    output = load_demo()
 
     assert counts() == after_first
     assert "0 places and 0 users created" in output
 
 
-def test_if_empty_leaves_a_database_with_places_alone(cli):
+def test_if_empty_leaves_a_database_with_places_alone(load_demo):
     SubdistrictFactory(name="某街道")
 
-    output = cli("--if-empty")
+    output = load_demo("--if-empty")
 
     assert counts() == (1, 0)
     assert "nothing loaded" in output
 
 
-def test_if_empty_loads_into_an_empty_database(cli):
-    cli("--if-empty")
+def test_if_empty_loads_into_an_empty_database(load_demo):
+    load_demo("--if-empty")
 
     assert place_named("清溪村健康广场").kind == "space"
