@@ -55,6 +55,23 @@ def _prohibited_words() -> tuple[str, ...]:
     return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = os.environ.get(name) or default
+    if value not in choices:
+        raise ConfigurationError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
@@ -73,6 +90,16 @@ def common_settings(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("MARKETPLACE_DATABASE_URL")
         or _sqlite_url(instance_path / "marketplace.sqlite3"),
         "SEARCH_DIR": os.environ.get("MARKETPLACE_SEARCH_DIR") or str(instance_path / "search"),
+        # inline: each process brings the index up to date after its own writes (one host, any
+        # number of workers; Whoosh's lock lets one write at a time). worker: only
+        # `flask search worker` writes the index; web processes never wait for its lock.
+        "SEARCH_INDEXING": _env_choice(
+            "MARKETPLACE_SEARCH_INDEXING", ("inline", "worker"), "inline"
+        ),
+        # Seconds a process waits for the index's write lock before leaving changes queued.
+        "SEARCH_LOCK_TIMEOUT": _env_float("MARKETPLACE_SEARCH_LOCK_TIMEOUT", 5.0),
+        # Changes older than this that are not in the index yet make search use the database.
+        "SEARCH_MAX_LAG": _env_float("MARKETPLACE_SEARCH_MAX_LAG", 5.0),
         # Seconds a SQLite writer waits for the write lock before giving up.
         "SQLITE_BUSY_TIMEOUT": _env_int("MARKETPLACE_SQLITE_BUSY_TIMEOUT", 30),
         # Requests larger than this are refused with 413; listings carry text and photo URLs only.
@@ -100,7 +127,9 @@ def common_settings(instance_path: Path) -> dict[str, Any]:
         # pre: every listing waits for a coordinator; post: published at once, can be hidden;
         # trusted: pre-moderation until a user has completed a few exchanges (or is a merchant
         # of a verified organisation), post-moderation after that.
-        "MODERATION_MODE": os.environ.get("MARKETPLACE_MODERATION_MODE") or "trusted",
+        "MODERATION_MODE": _env_choice(
+            "MARKETPLACE_MODERATION_MODE", ("pre", "post", "trusted"), "trusted"
+        ),
         "MODERATION_TRUSTED_AFTER_EXCHANGES": _env_int("MARKETPLACE_TRUSTED_AFTER_EXCHANGES", 3),
         # Distinct residents whose open reports hide a listing until a coordinator reviews it.
         "MODERATION_REPORTS_TO_HIDE": _env_int("MARKETPLACE_REPORTS_TO_HIDE", 3),

@@ -59,6 +59,7 @@ def _import_models() -> None:
     from marketplace.moderation import models as _moderation  # noqa: F401
     from marketplace.notifications import models as _notifications  # noqa: F401
     from marketplace.places import models as _places  # noqa: F401
+    from marketplace.search import models as _search  # noqa: F401
 
 
 def _init_extensions(app: Flask) -> None:
@@ -67,6 +68,7 @@ def _init_extensions(app: Flask) -> None:
     from marketplace.db import configure_engine
     from marketplace.extensions import api, db, migrate
     from marketplace.moderation.services import connect_signals as connect_moderation_signals
+    from marketplace.search import setup as search_setup
 
     db.init_app(app)
     with app.app_context():
@@ -77,6 +79,7 @@ def _init_extensions(app: Flask) -> None:
     auth.init_app(app)
     cli.register(app)
     connect_moderation_signals()
+    search_setup.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -78,16 +81,30 @@ def _configure_sqlite(engine: Engine, busy_timeout_seconds: int) -> None:
         connection.exec_driver_sql(f"BEGIN {sqlite_begin_mode()}")
 
 
+_force_immediate: ContextVar[bool] = ContextVar("force_immediate", default=False)
+
+
 def sqlite_begin_mode() -> str:
     """IMMEDIATE (take the write lock at BEGIN) unless this is a read-only HTTP request.
 
     Writers that take the lock up front wait in the busy handler instead of failing with
     "database is locked" when they try to upgrade a read transaction. Safe HTTP methods never
-    write, so they read from a WAL snapshot without queueing behind writers.
+    write, so they read from a WAL snapshot without queueing behind writers, unless the code
+    asked for ``immediate_transactions()`` because it writes anyway.
     """
-    if has_request_context() and request.method in SAFE_METHODS:
+    if has_request_context() and request.method in SAFE_METHODS and not _force_immediate.get():
         return "DEFERRED"
     return "IMMEDIATE"
+
+
+@contextmanager
+def immediate_transactions() -> Iterator[None]:
+    """Transactions begun inside this block take SQLite's write lock at BEGIN."""
+    token = _force_immediate.set(True)
+    try:
+        yield
+    finally:
+        _force_immediate.reset(token)
 
 
 ModelT = TypeVar("ModelT")

@@ -140,6 +140,30 @@ def empty_all_tables() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _search_dir(app: Flask, tmp_path: Path) -> Iterator[Path]:
+    """Each test gets its own (initially absent) search index directory."""
+    previous = app.config["SEARCH_DIR"]
+    app.config["SEARCH_DIR"] = str(tmp_path / "search")
+    app.extensions.pop("marketplace.search_index", None)
+    yield tmp_path / "search"
+    index = app.extensions.pop("marketplace.search_index", None)
+    if index is not None:
+        index.close()
+    app.config["SEARCH_DIR"] = previous
+
+
+@pytest.fixture
+def search_index(app: Flask, _search_dir: Path) -> Any:
+    """A built search index holding whatever the test has flushed so far."""
+    from marketplace.search import indexer
+
+    with app.app_context():
+        db.session.commit()
+        indexer.rebuild()
+        return indexer.get_index()
+
+
+@pytest.fixture(autouse=True)
 def _reset_clock() -> Iterator[None]:
     yield
     clock.unfreeze()

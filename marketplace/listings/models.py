@@ -109,6 +109,9 @@ class Listing(db.Model):
         Index("ix_listings_public_browse", "moderation", "status", "created_at"),
     )
 
+    # Set on search hits only: an excerpt with the matches marked; not a column.
+    snippet = None
+
     @property
     def is_public(self) -> bool:
         return self.moderation == "approved" and self.status in PUBLIC_STATUSES

@@ -60,7 +60,7 @@ class SlotIn(ma.Schema):
     id = id_field(metadata={"description": "Keep (and change) this existing slot when editing"})
     starts_at = _aware(required=True)
     ends_at = _aware(required=True)
-    capacity = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
+    capacity = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=100))
 
 
 class PickupWindowIn(ma.Schema):
@@ -80,17 +80,21 @@ class ListingFieldsMixin(ma.Schema):
     place_id = id_field()
     photo_urls = _photo_urls()
     expires_at = _aware()
-    quantity = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
-    per_person_limit = fields.Integer(
-        allow_none=True, validate=validate.Range(min=1, max=MAX_QUANTITY)
+    quantity = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY)
     )
-    max_lend_days = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=365))
+    per_person_limit = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY)
+    )
+    max_lend_days = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(min=1, max=365)
+    )
     auto_confirm = fields.Boolean()
     slots = fields.List(fields.Nested(SlotIn), validate=validate.Length(max=50))
     pickup_windows = fields.List(fields.Nested(PickupWindowIn), validate=validate.Length(max=20))
     needed_by = _aware(allow_none=True)
     urgency = fields.String(validate=validate.OneOf(URGENCIES))
-    quantity_wanted = fields.Integer(validate=validate.Range(min=1, max=MAX_QUANTITY))
+    quantity_wanted = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
 
 
 class ListingIn(ListingFieldsMixin):
@@ -116,7 +120,7 @@ class ListingPatch(ListingFieldsMixin):
 
 class RenewIn(ma.Schema):
     days = fields.Integer(
-        load_default=None, allow_none=True, validate=validate.Range(min=1, max=90)
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1, max=90)
     )
 
 
@@ -184,6 +188,12 @@ class ListingOut(ma.Schema):
     needed_by = fields.AwareDateTime(allow_none=True)
     urgency = fields.String(allow_none=True)
     quantity_wanted = fields.Integer(allow_none=True)
+    snippet = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Search hits: an excerpt, matches in <mark>, the rest HTML-escaped"
+        },
+    )
     moderation_reason = fields.Method(
         "reason_for_caller",
         allow_none=True,
@@ -200,6 +210,10 @@ class ListingOut(ma.Schema):
 
 
 class BrowseArgs(PageArgs):
+    q = Line(
+        validate=validate.Length(max=100),
+        metadata={"description": "Words to search for; empty browses without searching"},
+    )
     side = fields.String(validate=validate.OneOf(SIDES))
     kind = fields.String(validate=validate.OneOf(KINDS))
     category = fields.String(validate=validate.OneOf(tuple(CATEGORIES)))
@@ -207,7 +221,10 @@ class BrowseArgs(PageArgs):
     available = fields.Boolean(
         metadata={"description": "true: only listings with something left to claim"}
     )
-    sort = fields.String(load_default="newest", validate=validate.OneOf(("newest", "ending_soon")))
+    sort = fields.String(
+        validate=validate.OneOf(("relevance", "newest", "ending_soon")),
+        metadata={"description": "Default: relevance with q, newest without"},
+    )
     owner = fields.String(
         validate=validate.OneOf(("me",)),
         metadata={
@@ -220,4 +237,23 @@ class BrowseArgs(PageArgs):
     moderation = fields.String(
         validate=validate.OneOf(MODERATION_STATES),
         metadata={"description": "owner=me or staff only"},
+    )
+
+
+class ListingPageOut(ma.Schema):
+    items = fields.List(fields.Nested(ListingOut), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    facets = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+        allow_none=True,
+        metadata={"description": "With q: {category: {slug: count}, kind: {kind: count}}"},
+    )
+    degraded = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "true: answered by the database because the index was unavailable"
+        },
     )

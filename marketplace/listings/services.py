@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,7 +41,8 @@ def _lifetime(days: int | None = None) -> timedelta:
 # --- reading -------------------------------------------------------------------------------------
 
 
-def _loaded(statement: Select[Any]) -> Select[Any]:
+def with_details(statement: Select[Any]) -> Select[Any]:
+    """Load what a listing's representation shows along with it."""
     return statement.options(
         selectinload(Listing.slots),
         selectinload(Listing.pickup_windows).selectinload(PickupWindow.place),
@@ -52,7 +54,7 @@ def _loaded(statement: Select[Any]) -> Select[Any]:
 
 def get_listing(actor: Any, listing_id: int) -> Listing:
     """The listing if the caller may see it; otherwise 404, as if it did not exist."""
-    listing = db.session.scalar(_loaded(select(Listing).where(Listing.id == listing_id)))
+    listing = db.session.scalar(with_details(select(Listing).where(Listing.id == listing_id)))
     if listing is None or not listing.is_visible_to(actor):
         raise NotFound("No such listing.")
     return listing
@@ -67,12 +69,13 @@ def _listing_to_manage(actor: Any, listing_id: int) -> Listing:
 
 @dataclass(frozen=True)
 class BrowseFilters:
+    q: str | None = None
     side: str | None = None
     kind: str | None = None
     category: str | None = None
     place_id: int | None = None
     available: bool | None = None
-    sort: str = "newest"
+    sort: str | None = None
     owner: str | None = None
     status: str | None = None
     moderation: str | None = None
@@ -80,8 +83,38 @@ class BrowseFilters:
     per_page: int = 20
 
 
-def browse(actor: Any, filters: BrowseFilters) -> tuple[list[Listing], int]:
-    """A page of listings: public ones, or with owner=me the caller's own in any state."""
+@dataclass
+class ListingPage:
+    items: list[Listing]
+    total: int
+    page: int
+    per_page: int
+    facets: dict[str, dict[str, int]] | None = None
+    degraded: bool = False
+
+
+TextSearch = Callable[[Any, BrowseFilters], ListingPage]
+_text_search: TextSearch | None = None
+
+
+def set_text_search(search: TextSearch) -> None:
+    """Plug in the full-text search (the search package does, so listings never imports it)."""
+    global _text_search
+    _text_search = search
+
+
+def browse(actor: Any, filters: BrowseFilters) -> ListingPage:
+    """A page of listings: public ones (matching ``q`` when given, best first), or with
+    ``owner=me`` the caller's own in any state; newest first unless sorted otherwise."""
+    if (
+        filters.q
+        and filters.q.strip()
+        and filters.owner is None
+        and not (filters.status or filters.moderation)
+    ):
+        if _text_search is None:
+            raise Invalid({"q": "Text search is not available."})
+        return _text_search(actor, filters)
     query = select(Listing)
     if filters.owner == "me":
         if not actor.is_authenticated:
@@ -91,21 +124,31 @@ def browse(actor: Any, filters: BrowseFilters) -> tuple[list[Listing], int]:
         raise Forbidden("Only coordinators filter other people's listings by state.")
     elif not (filters.status or filters.moderation):
         query = query.where(public_listing())
-    query = _apply_filters(query, filters)
+    query = apply_filters(query, filters)
+    if filters.q and filters.q.strip():
+        query = query.where(_contains_text(filters.q.strip()))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    order = (
-        (Listing.expires_at.asc(), Listing.id.asc())
-        if filters.sort == "ending_soon"
-        else (Listing.created_at.desc(), Listing.id.desc())
-    )
+    offset = (filters.page - 1) * filters.per_page
     page = db.session.scalars(
-        _loaded(
-            query.order_by(*order)
-            .limit(filters.per_page)
-            .offset((filters.page - 1) * filters.per_page)
-        )
+        with_details(query.order_by(*ordering(filters.sort)).limit(filters.per_page).offset(offset))
     )
-    return list(page), total
+    return ListingPage(items=list(page), total=total, page=filters.page, per_page=filters.per_page)
+
+
+def ordering(sort: str | None) -> tuple[Any, ...]:
+    """ORDER BY for a browse: ending soonest first, or newest first (also for "relevance",
+    which only the text search can rank by)."""
+    if sort == "ending_soon":
+        return (Listing.expires_at.asc(), Listing.id.asc())
+    return (Listing.created_at.desc(), Listing.id.desc())
+
+
+def _contains_text(text: str) -> Any:
+    """Plain substring match, for searching one's own listings in any state."""
+    return or_(
+        Listing.title.contains(text, autoescape=True),
+        Listing.description.contains(text, autoescape=True),
+    )
 
 
 def public_listing() -> Any:
@@ -119,7 +162,7 @@ def _managed_by(actor: Any) -> Any:
     return or_(Listing.owner_id == actor.id, Listing.organisation_id == actor.organisation_id)
 
 
-def _apply_filters(query: Select[Any], filters: BrowseFilters) -> Select[Any]:
+def apply_filters(query: Select[Any], filters: BrowseFilters) -> Select[Any]:
     for column, value in (
         (Listing.side, filters.side),
         (Listing.kind, filters.kind),

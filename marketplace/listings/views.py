@@ -9,9 +9,15 @@ from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import login_required
 from marketplace.listings import services
-from marketplace.listings.schemas import BrowseArgs, ListingIn, ListingOut, ListingPatch, RenewIn
+from marketplace.listings.schemas import (
+    BrowseArgs,
+    ListingIn,
+    ListingOut,
+    ListingPageOut,
+    ListingPatch,
+    RenewIn,
+)
 from marketplace.openapi import documents_errors
-from marketplace.schemas import page_of
 
 blp = Blueprint(
     "listings", __name__, url_prefix="/api/v1/listings", description="Offers and requests"
@@ -20,13 +26,18 @@ blp = Blueprint(
 
 @blp.route("", methods=["GET"])
 @blp.arguments(BrowseArgs, location="query")
-@blp.response(200, page_of(ListingOut, "ListingPage"))
+@blp.response(200, ListingPageOut)
 @documents_errors(blp, 401, 403)
 def browse(args: dict[str, Any]) -> Any:
-    """Browse public listings, newest first; ``owner=me`` lists the caller's own in any state."""
-    filters = services.BrowseFilters(**args)
-    items, total = services.browse(current_user, filters)
-    return {"items": items, "total": total, "page": filters.page, "per_page": filters.per_page}
+    """Browse and search listings.
+
+    Without ``q``: public listings, newest first; ``owner=me`` lists the caller's own in any
+    state. With ``q``: public listings matching the words (Chinese, traditional characters,
+    pinyin, English, partial words), best first, each with a highlighted ``snippet``, plus
+    ``facets`` (counts per category and kind); ``degraded`` is true when the answer came from
+    a plain database query because the search index was unavailable.
+    """
+    return services.browse(current_user, services.BrowseFilters(**args))
 
 
 @blp.route("", methods=["POST"])

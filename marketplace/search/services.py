@@ -1,0 +1,136 @@
+"""Text search over listings for ``GET /listings?q=``: the index when it is healthy and caught
+up, a plain database query (flagged ``degraded``) when it is not."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import String, cast, func, or_, select
+
+from marketplace.extensions import db
+from marketplace.listings import services as listings
+from marketplace.listings.models import Listing
+from marketplace.listings.services import ListingPage
+from marketplace.search import indexer
+from marketplace.search.analysis import chinese_words, has_searchable_text, text_runs
+from marketplace.search.highlight import snippet
+from marketplace.search.index import IndexUnavailable, SearchQuery
+from marketplace.text import folded
+
+logger = logging.getLogger("marketplace.search")
+
+
+def search_listings(actor: Any, filters: listings.BrowseFilters) -> ListingPage:
+    """Public listings matching ``filters.q``, best first (or by the requested order)."""
+    text = filters.q or ""
+    if not has_searchable_text(text):
+        return ListingPage(items=[], total=0, page=filters.page, per_page=filters.per_page)
+    try:
+        page = _search_index(filters)
+    except IndexUnavailable as exc:
+        logger.warning("search falls back to the database: %s", exc)
+        db.session.rollback()
+        page = _search_database(filters)
+        page.degraded = True
+    for listing in page.items:
+        listing.snippet = snippet(listing.title, listing.description, text)
+    return page
+
+
+def _ensure_caught_up() -> None:
+    """Refuse to answer from an index that misses changes older than SEARCH_MAX_LAG seconds."""
+    max_lag = current_app.config["SEARCH_MAX_LAG"]
+    if indexer.lag_seconds() <= max_lag:
+        return
+    if current_app.config["SEARCH_INDEXING"] == "inline":
+        indexer.drain_quietly()
+        if indexer.lag_seconds() <= max_lag:
+            return
+    raise IndexUnavailable(f"the index is more than {max_lag}s behind the database")
+
+
+def _search_index(filters: listings.BrowseFilters) -> ListingPage:
+    _ensure_caught_up()
+    query = SearchQuery(
+        text=filters.q or "",
+        side=filters.side,
+        kind=filters.kind,
+        category=filters.category,
+        place_id=filters.place_id,
+        available=filters.available,
+        sort=filters.sort or "relevance",
+        page=filters.page,
+        per_page=filters.per_page,
+    )
+    results = indexer.get_index().search(query)
+    ranked_ids = [hit.listing_id for hit in results.hits]
+    visible = {
+        listing.id: listing
+        for listing in db.session.scalars(
+            listings.with_details(
+                select(Listing).where(Listing.id.in_(ranked_ids), listings.public_listing())
+            )
+        )
+    }
+    # The database has the last word: anything the index still holds but that is no longer
+    # public is dropped here.
+    items = [visible[listing_id] for listing_id in ranked_ids if listing_id in visible]
+    return ListingPage(
+        items=items,
+        total=results.total,
+        page=filters.page,
+        per_page=filters.per_page,
+        facets=results.facets,
+    )
+
+
+def _like_terms(text: str) -> list[str]:
+    terms: list[str] = []
+    for kind, run in text_runs(text):
+        terms.append(run)
+        if kind == "cjk":
+            terms.extend(word for word in chinese_words(run) if len(word) > 1)
+    return list(dict.fromkeys(terms))[:10]
+
+
+def _search_database(filters: listings.BrowseFilters) -> ListingPage:
+    """The fallback: public listings whose title, description or tags contain a query word."""
+    terms = _like_terms(folded(filters.q or ""))
+    searchable = [
+        func.lower(Listing.title),
+        func.lower(Listing.description),
+        func.lower(cast(Listing.tags, String)),
+    ]
+    matches = or_(
+        *(column.contains(term, autoescape=True) for term in terms for column in searchable)
+    )
+    query = listings.apply_filters(
+        select(Listing).where(listings.public_listing(), matches), filters
+    )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = db.session.scalars(
+        listings.with_details(
+            query.order_by(*listings.ordering(filters.sort))
+            .limit(filters.per_page)
+            .offset((filters.page - 1) * filters.per_page)
+        )
+    ).all()
+    return ListingPage(
+        items=list(items),
+        total=total,
+        page=filters.page,
+        per_page=filters.per_page,
+        facets=_database_facets(query),
+    )
+
+
+def _database_facets(query: Any) -> dict[str, dict[str, int]]:
+    matched = query.subquery()
+    facets: dict[str, dict[str, int]] = {}
+    for name in ("category", "kind"):
+        column = matched.c[name]
+        rows = db.session.execute(select(column, func.count()).group_by(column)).all()
+        facets[name] = {value: count for value, count in rows}
+    return facets

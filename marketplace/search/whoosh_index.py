@@ -1,0 +1,330 @@
+"""The Whoosh implementation of SearchIndex.
+
+Layout of the search directory: ``CURRENT`` names the live generation, a subdirectory holding a
+Whoosh index. A rebuild writes a new generation beside it and swaps ``CURRENT`` with an atomic
+rename, so readers never see a half-built index. Whoosh's own file lock makes sure only one
+process writes a generation at a time; writers wait ``lock_timeout`` seconds for it.
+
+Searchers are kept per thread and reopened only when the index changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import sorting
+from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.index import LockError
+from whoosh.lang.porter import stem
+from whoosh.query import And, FuzzyTerm, Or, Query, Term
+from whoosh.searching import Searcher
+
+from marketplace.search.analysis import (
+    MIN_FUZZY_LENGTH,
+    char_query_groups,
+    has_searchable_text,
+    latin_words,
+    word_terms,
+)
+from marketplace.search.index import (
+    Document,
+    IndexBusy,
+    IndexUnavailable,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+)
+
+logger = logging.getLogger("marketplace.search")
+
+CURRENT_FILE = "CURRENT"
+WORD_FIELDS = ("title", "tags", "body", "place")
+FACET_FIELDS = ("category", "kind")
+
+
+def _terms_field(boost: float) -> TEXT:
+    """Text analysed by ``analysis`` beforehand and stored as space-separated terms."""
+    return TEXT(analyzer=SpaceSeparatedTokenizer(), field_boost=boost, phrase=False)
+
+
+SCHEMA = Schema(
+    id=ID(stored=True, unique=True),
+    title=_terms_field(3.0),
+    tags=_terms_field(2.0),
+    body=_terms_field(1.0),
+    place=_terms_field(0.6),
+    chars=_terms_field(0.35),
+    pinyin=_terms_field(0.8),
+    side=ID,
+    kind=ID(sortable=True),
+    category=ID(sortable=True),
+    status=ID,
+    moderation=ID,
+    public=ID,
+    available=ID,
+    place_ids=KEYWORD,
+    owner_id=ID,
+    organisation_id=ID,
+    created_at=NUMERIC(numtype=int, bits=64, sortable=True),
+    expires_at=NUMERIC(numtype=int, bits=64, sortable=True),
+)
+
+
+def build_text_query(text: str) -> Query | None:
+    """Whole words (title weighs most), partial Chinese by character bigrams, pinyin, and fuzzy
+    Latin words; any of them may match, and the field boosts rank whole words first."""
+    if not has_searchable_text(text):
+        return None
+    parts: list[Query] = [
+        Or([Term(field, term) for field in WORD_FIELDS]) for term in dict.fromkeys(word_terms(text))
+    ]
+    parts.extend(
+        And([Term("chars", gram) for gram in group]) if len(group) > 1 else Term("chars", group[0])
+        for group in char_query_groups(text)
+    )
+    latin = latin_words(text)
+    parts.extend(
+        Or(
+            [
+                FuzzyTerm(
+                    field, stem(word), boost=0.5, maxdist=1 if len(word) < 8 else 2, prefixlength=1
+                )
+                for field in ("title", "tags", "body")
+            ]
+        )
+        for word in latin
+        if len(word) >= MIN_FUZZY_LENGTH and not word.isdigit()
+    )
+    if latin and not char_query_groups(text):
+        parts.append(
+            Or([And([Term("pinyin", word) for word in latin]), Term("pinyin", "".join(latin))])
+        )
+    return Or(parts) if parts else None
+
+
+def build_filter(query: SearchQuery) -> Query | None:
+    conditions: list[Query] = []
+    if query.public_only:
+        conditions.append(Term("public", "1"))
+    for field in ("side", "kind", "category"):
+        value = getattr(query, field)
+        if value is not None:
+            conditions.append(Term(field, value))
+    if query.available is not None:
+        conditions.append(Term("available", "1" if query.available else "0"))
+    if query.place_id is not None:
+        conditions.append(Term("place_ids", str(query.place_id)))
+    if not conditions:
+        return None
+    return conditions[0] if len(conditions) == 1 else And(conditions)
+
+
+class WhooshIndex:
+    def __init__(self, root: str | os.PathLike[str], lock_timeout: float = 5.0) -> None:
+        self.root = Path(root)
+        self.lock_timeout = lock_timeout
+        self._local = threading.local()
+
+    # --- opening -----------------------------------------------------------------------------
+
+    def _current_generation(self) -> str:
+        try:
+            name = (self.root / CURRENT_FILE).read_text().strip()
+        except OSError as exc:
+            raise IndexUnavailable(f"no search index in {self.root}") from exc
+        if not name or "/" in name:
+            raise IndexUnavailable(f"{self.root / CURRENT_FILE} is damaged")
+        return name
+
+    def _open(self, generation: str) -> whoosh_index.Index:
+        try:
+            return whoosh_index.open_dir(str(self.root / generation))
+        except Exception as exc:  # missing, truncated or corrupt files all end here
+            raise IndexUnavailable(f"cannot open search index {generation}: {exc}") from exc
+
+    def exists(self) -> bool:
+        try:
+            return whoosh_index.exists_in(str(self.root / self._current_generation()))
+        except IndexUnavailable:
+            return False
+
+    def _searcher(self) -> Searcher:
+        """This thread's searcher, reopened only when the index has changed."""
+        generation = self._current_generation()
+        cached: tuple[str, Searcher] | None = getattr(self._local, "searcher", None)
+        try:
+            if cached is not None and cached[0] == generation:
+                searcher = cached[1]
+                if not searcher.up_to_date():
+                    searcher = searcher.refresh()
+            else:
+                if cached is not None:
+                    cached[1].close()
+                searcher = self._open(generation).searcher()
+        except IndexUnavailable:
+            self._local.searcher = None
+            raise
+        except Exception as exc:
+            self._local.searcher = None
+            raise IndexUnavailable(f"cannot read search index: {exc}") from exc
+        self._local.searcher = (generation, searcher)
+        return searcher
+
+    def close(self) -> None:
+        cached = getattr(self._local, "searcher", None)
+        if cached is not None:
+            cached[1].close()
+            self._local.searcher = None
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        text_query = build_text_query(query.text)
+        if text_query is None:
+            return SearchResults(hits=[], total=0, facets={field: {} for field in FACET_FIELDS})
+        searcher = self._searcher()
+        options: dict[str, Any] = {
+            "filter": build_filter(query),
+            "limit": query.page * query.per_page,
+        }
+        if query.exclude_owner_id is not None:
+            options["mask"] = Term("owner_id", str(query.exclude_owner_id))
+        if query.sort == "newest":
+            options.update(sortedby="created_at", reverse=True)
+        elif query.sort == "ending_soon":
+            options.update(sortedby="expires_at")
+        if query.with_facets:
+            options.update(
+                groupedby={field: sorting.FieldFacet(field) for field in FACET_FIELDS},
+                maptype=sorting.Count,
+            )
+        try:
+            results = searcher.search(text_query, **options)
+            start = (query.page - 1) * query.per_page
+            hits = [
+                SearchHit(listing_id=int(hit["id"]), score=float(hit.score or 0.0))
+                for hit in results[start : start + query.per_page]
+            ]
+            facets = (
+                {
+                    field: {str(k): int(v) for k, v in results.groups(field).items()}
+                    for field in FACET_FIELDS
+                }
+                if query.with_facets
+                else {}
+            )
+            return SearchResults(hits=hits, total=len(results), facets=facets)
+        except IndexUnavailable:
+            raise
+        except Exception as exc:
+            self.close()
+            raise IndexUnavailable(f"search failed: {exc}") from exc
+
+    def count(self) -> int:
+        return self._searcher().doc_count()
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def write(self, upserts: Iterable[Document], deletes: Iterable[int]) -> None:
+        ix = self._open(self._current_generation())
+        self._write_to(ix, upserts, deletes, self.lock_timeout)
+
+    @staticmethod
+    def _write_to(
+        ix: whoosh_index.Index, upserts: Iterable[Document], deletes: Iterable[int], timeout: float
+    ) -> None:
+        try:
+            writer = ix.writer(timeout=timeout)
+        except LockError as exc:
+            raise IndexBusy(f"the search index stayed locked for {timeout}s") from exc
+        except Exception as exc:
+            raise IndexUnavailable(f"cannot write search index: {exc}") from exc
+        try:
+            for listing_id in deletes:
+                writer.delete_by_term("id", str(listing_id))
+            for document in upserts:
+                writer.update_document(**document)
+            writer.commit()
+        except Exception as exc:
+            writer.cancel()
+            raise IndexUnavailable(f"cannot write search index: {exc}") from exc
+
+    def hold_write_lock(self, timeout: float) -> Any:
+        """The live generation's write lock, for a rebuild's final catch-up; None if unavailable."""
+        try:
+            ix = self._open(self._current_generation())
+            lock = ix.lock("WRITELOCK")
+        except IndexUnavailable:
+            return None
+        if not _acquire(lock, timeout):
+            raise IndexBusy(f"the search index stayed locked for {timeout}s")
+        return lock
+
+    def rebuild(
+        self,
+        documents: Iterable[Document],
+        on_progress: Callable[[int], None] | None = None,
+        catch_up: Callable[[], tuple[list[Document], list[int]]] | None = None,
+    ) -> int:
+        """Build a new generation from ``documents``, apply ``catch_up`` under the live index's
+        write lock, then point CURRENT at the new generation atomically."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        generation = f"gen-{uuid.uuid4().hex[:12]}"
+        directory = self.root / generation
+        directory.mkdir()
+        try:
+            ix = whoosh_index.create_in(str(directory), SCHEMA)
+            writer = ix.writer(limitmb=128)
+            count = 0
+            for document in documents:
+                writer.add_document(**document)
+                count += 1
+                if on_progress is not None:
+                    on_progress(count)
+            writer.commit()
+            live_lock = self.hold_write_lock(self.lock_timeout * 6)
+            try:
+                if catch_up is not None:
+                    upserts, deletes = catch_up()
+                    self._write_to(ix, upserts, deletes, self.lock_timeout)
+                self._point_current_at(generation)
+            finally:
+                if live_lock is not None:
+                    live_lock.release()
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        self._remove_old_generations(keep=generation)
+        self.close()
+        return count
+
+    def _point_current_at(self, generation: str) -> None:
+        temporary = self.root / f"{CURRENT_FILE}.{uuid.uuid4().hex[:8]}"
+        temporary.write_text(generation)
+        os.replace(temporary, self.root / CURRENT_FILE)
+
+    def _remove_old_generations(self, keep: str) -> None:
+        for entry in self.root.iterdir():
+            if entry.is_dir() and entry.name.startswith("gen-") and entry.name != keep:
+                shutil.rmtree(entry, ignore_errors=True)
+
+
+def _acquire(lock: Any, timeout: float) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if lock.acquire(blocking=False):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
