@@ -35,6 +35,7 @@ case "$command" in
     ensure_venv
     export FLASK_APP=wsgi
     "$VENV/bin/flask" db upgrade
+    "$VENV/bin/flask" search reindex --if-missing
     "$VENV/bin/flask" demo load --if-empty
     exec "$VENV/bin/flask" run --host "${MARKETPLACE_HOST:-127.0.0.1}" --port "${MARKETPLACE_PORT:-5000}"
     ;;

@@ -68,7 +68,10 @@ def load_demo(if_empty: bool) -> None:
         click.echo("demo: database already has data; nothing loaded")
         return
     report = demo.load()
-    click.echo(f"demo: {report.places_created} places and {report.users_created} users created")
+    click.echo(
+        f"demo: {report.places_created} places, {report.users_created} users and "
+        f"{report.listings_created} listings created"
+    )
     click.echo(
         "demo accounts (role, e-mail, phone, password; log in with the e-mail or the phone):"
     )

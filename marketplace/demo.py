@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organisation, User
+from marketplace.demo_listings import load_listings
 from marketplace.extensions import db
 from marketplace.places.models import Place
 
@@ -156,6 +157,17 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         DEMO_PASSWORD,
         "雕庄社区第一网格",
     ),
+    DemoUser(
+        "resident", "孙大爷", "sun@qingxi.example", "13900000009", DEMO_PASSWORD, "休闲议事区"
+    ),
+    DemoUser(
+        "resident",
+        "Tom Wilson",
+        "tom@qingxi.example",
+        "13900000010",
+        DEMO_PASSWORD,
+        "清溪村第二网格",
+    ),
 )
 
 
@@ -163,6 +175,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
 class LoadReport:
     places_created: int = 0
     users_created: int = 0
+    listings_created: int = 0
     places_by_name: dict[str, Place] = field(default_factory=dict)
 
 
@@ -174,8 +187,8 @@ def load() -> LoadReport:
     report = LoadReport()
     _load_place(PLACE_TREE, None, report)
     db.session.commit()
-    for account in DEMO_USERS:
-        _load_user(account, report)
+    users = {account.email: _load_user(account, report) for account in DEMO_USERS}
+    report.listings_created = load_listings(users, report.places_by_name)
     return report
 
 
