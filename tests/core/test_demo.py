@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from marketplace.accounts.models import User
 from marketplace.extensions import db
+from marketplace.listings.models import Listing
 from marketplace.places.models import Place
 from tests.factories import SubdistrictFactory
 
@@ -38,10 +39,11 @@ def children_of(place: Place) -> list[Place]:
     return list(db.session.scalars(select(Place).where(Place.parent_id == place.id)))
 
 
-def counts() -> tuple[int, int]:
+def counts() -> tuple[int, int, int]:
     return (
         db.session.scalar(select(func.count(Place.id))),
         db.session.scalar(select(func.count(User.id))),
+        db.session.scalar(select(func.count(Listing.id))),
     )
 
 
@@ -138,7 +140,7 @@ def test_loading_the_demo_twice_creates_nothing_new(load_demo):
     output = load_demo()
 
     assert counts() == after_first
-    assert "0 places and 0 users created" in output
+    assert "0 places, 0 users and 0 listings created" in output
 
 
 def test_if_empty_leaves_a_database_with_places_alone(load_demo):
@@ -154,3 +156,23 @@ def test_if_empty_loads_into_an_empty_database(load_demo):
     load_demo("--if-empty")
 
     assert place_named("清溪村健康广场").kind == "space"
+
+
+def test_demo_has_at_least_forty_listings_of_every_kind_around_the_square(load_demo):
+    load_demo()
+
+    listings = db.session.scalars(select(Listing)).all()
+    assert len(listings) >= 40
+    kinds = {(listing.side, listing.kind, listing.mode) for listing in listings}
+    assert {
+        ("offer", "item", "give"),
+        ("offer", "item", "lend"),
+        ("offer", "skill", None),
+        ("offer", "donation", None),
+        ("request", "item", None),
+        ("request", "skill", None),
+    } <= kinds
+    square = place_named("清溪村健康广场")
+    assert any(listing.place.is_within(square) for listing in listings)
+    assert any(listing.title.isascii() for listing in listings), "a few listings are in English"
+    assert {listing.moderation for listing in listings} == {"approved", "pending"}
