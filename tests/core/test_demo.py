@@ -148,7 +148,7 @@ def test_if_empty_leaves_a_database_with_places_alone(load_demo):
 
     output = load_demo("--if-empty")
 
-    assert counts() == (1, 0)
+    assert counts() == (1, 0, 0)
     assert "nothing loaded" in output
 
 
