@@ -136,6 +136,15 @@ def common_settings(instance_path: Path) -> dict[str, Any]:
         # Words that send a listing to the review queue whatever the mode; a file with one word
         # per line replaces the built-in list.
         "PROHIBITED_WORDS": _prohibited_words(),
+        # A claim nobody confirms within this many hours expires and frees its capacity.
+        "RESERVATION_HOLD_HOURS": _env_float("MARKETPLACE_HOLD_HOURS", 24.0),
+        # Open claims (waitlisted, pending, confirmed, picked up) one user may hold at once.
+        "RESERVATION_MAX_ACTIVE": _env_int("MARKETPLACE_MAX_ACTIVE_RESERVATIONS", 5),
+        # Minutes after a pick-up window or skill slot ends before a claim counts as a no-show.
+        "RESERVATION_NO_SHOW_GRACE_MINUTES": _env_int("MARKETPLACE_NO_SHOW_GRACE_MINUTES", 30),
+        # Wrong pick-up codes allowed before the pick-up is locked, and for how long.
+        "PICKUP_MAX_FAILURES": _env_int("MARKETPLACE_PICKUP_MAX_FAILURES", 5),
+        "PICKUP_LOCK_MINUTES": _env_int("MARKETPLACE_PICKUP_LOCK_MINUTES", 15),
     }
 
 

@@ -59,6 +59,7 @@ def _import_models() -> None:
     from marketplace.moderation import models as _moderation  # noqa: F401
     from marketplace.notifications import models as _notifications  # noqa: F401
     from marketplace.places import models as _places  # noqa: F401
+    from marketplace.reservations import models as _reservations  # noqa: F401
     from marketplace.search import models as _search  # noqa: F401
 
 
@@ -68,6 +69,7 @@ def _init_extensions(app: Flask) -> None:
     from marketplace.db import configure_engine
     from marketplace.extensions import api, db, migrate
     from marketplace.moderation.services import connect_signals as connect_moderation_signals
+    from marketplace.reservations import setup as reservations_setup
     from marketplace.search import setup as search_setup
 
     db.init_app(app)
@@ -80,6 +82,7 @@ def _init_extensions(app: Flask) -> None:
     cli.register(app)
     connect_moderation_signals()
     search_setup.init_app(app)
+    reservations_setup.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -90,8 +93,16 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.notifications.views import blp as notifications_blp
     from marketplace.openapi import register_docs_assets
     from marketplace.places.views import blp as places_blp
+    from marketplace.reservations.views import blp as reservations_blp
 
-    blueprints = (*ACCOUNT_BLUEPRINTS, places_blp, listings_blp, moderation_blp, notifications_blp)
+    blueprints = (
+        *ACCOUNT_BLUEPRINTS,
+        places_blp,
+        listings_blp,
+        moderation_blp,
+        notifications_blp,
+        reservations_blp,
+    )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})

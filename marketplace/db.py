@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -10,6 +13,7 @@ from typing import Any, TypeVar
 
 from flask import has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 from werkzeug.routing import IntegerConverter, Map
@@ -135,3 +139,44 @@ class IdConverter(IntegerConverter):
         kwargs.setdefault("min", 1)
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+# PostgreSQL: deadlock, serialization failure, lock not available. SQLite: busy after timeout.
+_CONTENTION_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+_CONTENTION_MESSAGES = ("database is locked", "database table is locked")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def is_contention(error: BaseException) -> bool:
+    """Whether a database error means "lost a race, try again" rather than "wrong"."""
+    original = getattr(error, "orig", None)
+    sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if sqlstate in _CONTENTION_SQLSTATES:
+        return True
+    return any(message in str(original or error) for message in _CONTENTION_MESSAGES)
+
+
+def retry_on_contention(attempts: int = 4) -> Callable[[F], F]:
+    """Run a service again (from a rolled-back session) when it lost a database race; after
+    ``attempts`` tries, answer 503 instead of a 500."""
+
+    def decorate(service: F) -> F:
+        @functools.wraps(service)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from marketplace.errors import Unavailable
+            from marketplace.extensions import db
+
+            for attempt in range(attempts):
+                try:
+                    return service(*args, **kwargs)
+                except DBAPIError as exc:
+                    if not is_contention(exc):
+                        raise
+                    db.session.rollback()
+                    time.sleep(random.uniform(0.005, 0.02) * (2**attempt))
+            raise Unavailable("The service is busy with the same thing; try again in a moment.")
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -66,7 +66,7 @@ MAX_ID = 2**31 - 1
 
 def id_field(**kwargs: Any) -> fields.Integer:
     """A reference to a row by id: a positive 32-bit integer."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class PageArgs(ma.Schema):

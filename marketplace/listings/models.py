@@ -77,6 +77,10 @@ class Listing(db.Model):
 
     # Offers
     quantity: Mapped[int | None]
+    # Units held by claims or already handed over; kept by the reservations domain with
+    # conditional updates, so the database itself refuses to promise more than ``quantity``.
+    units_reserved: Mapped[int] = mapped_column(default=0)
+    units_handed_over: Mapped[int] = mapped_column(default=0)
     per_person_limit: Mapped[int | None]
     max_lend_days: Mapped[int | None]
     auto_confirm: Mapped[bool] = mapped_column(default=False)
@@ -106,6 +110,14 @@ class Listing(db.Model):
         CheckConstraint(_in("moderation", MODERATION_STATES), name="moderation_known"),
         CheckConstraint(f"urgency IS NULL OR {_in('urgency', URGENCIES)}", name="urgency_known"),
         CheckConstraint("quantity IS NULL OR quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint(
+            "units_reserved >= 0 AND (quantity IS NULL OR units_reserved <= quantity)",
+            name="units_reserved_within_quantity",
+        ),
+        CheckConstraint(
+            "units_handed_over >= 0 AND units_handed_over <= units_reserved",
+            name="units_handed_over_within_reserved",
+        ),
         Index("ix_listings_public_browse", "moderation", "status", "created_at"),
     )
 
@@ -119,6 +131,23 @@ class Listing(db.Model):
     @property
     def is_offer(self) -> bool:
         return self.side == "offer"
+
+    @property
+    def is_loan(self) -> bool:
+        return self.kind == "item" and self.mode == "lend"
+
+    @property
+    def counts_units(self) -> bool:
+        """Offers claimed by quantity: donations and items given away."""
+        return self.side == "offer" and (
+            self.kind == "donation" or (self.kind == "item" and self.mode == "give")
+        )
+
+    @property
+    def units_left(self) -> int | None:
+        if not self.counts_units or self.quantity is None:
+            return None
+        return max(0, self.quantity - self.units_reserved)
 
     def is_managed_by(self, user: Any) -> bool:
         """The owner, or any member of the owning organisation, manages the listing."""
@@ -145,13 +174,20 @@ class ListingSlot(db.Model):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     capacity: Mapped[int] = mapped_column(default=1)
+    # Places taken by claims (kept by the reservations domain with conditional updates).
+    booked: Mapped[int] = mapped_column(default=0)
 
     listing: Mapped[Listing] = relationship(back_populates="slots")
 
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),
     )
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.booked)
 
 
 class PickupWindow(db.Model):

@@ -18,7 +18,8 @@ from marketplace.listings.models import (
     STATUSES,
     URGENCIES,
 )
-from marketplace.schemas import Line, PageArgs, Text, id_field
+from marketplace.listings.services import availability
+from marketplace.schemas import MAX_ID, Line, PageArgs, Text, id_field
 
 MAX_QUANTITY = 10_000
 
@@ -156,6 +157,28 @@ class PickupWindowOut(ma.Schema):
     place = fields.Nested(PlaceRefOut, required=True)
 
 
+class PeriodOut(ma.Schema):
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+
+
+class SlotFreeOut(ma.Schema):
+    id = fields.Integer(required=True)
+    free = fields.Integer(required=True)
+
+
+class AvailabilityOut(ma.Schema):
+    units_left = fields.Integer(
+        allow_none=True, metadata={"description": "Donations and items given away"}
+    )
+    slots = fields.List(fields.Nested(SlotFreeOut), required=True)
+    booked_periods = fields.List(
+        fields.Nested(PeriodOut),
+        required=True,
+        metadata={"description": "Loans: days already promised"},
+    )
+
+
 class ListingOut(ma.Schema):
     id = fields.Integer(required=True)
     side = fields.String(required=True)
@@ -188,6 +211,10 @@ class ListingOut(ma.Schema):
     needed_by = fields.AwareDateTime(allow_none=True)
     urgency = fields.String(allow_none=True)
     quantity_wanted = fields.Integer(allow_none=True)
+    availability = fields.Function(
+        lambda listing: AvailabilityOut().dump(availability(listing)),
+        metadata={"type": "object", "description": "What is left to claim"},
+    )
     snippet = fields.String(
         allow_none=True,
         metadata={
@@ -217,7 +244,11 @@ class BrowseArgs(PageArgs):
     side = fields.String(validate=validate.OneOf(SIDES))
     kind = fields.String(validate=validate.OneOf(KINDS))
     category = fields.String(validate=validate.OneOf(tuple(CATEGORIES)))
-    place_id = id_field(metadata={"description": "This place and everything inside it"})
+    # Not id_field(): query strings are text, which a strict integer field refuses.
+    place_id = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "This place and everything inside it"},
+    )
     available = fields.Boolean(
         metadata={"description": "true: only listings with something left to claim"}
     )

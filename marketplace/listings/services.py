@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -95,6 +95,26 @@ class ListingPage:
 
 TextSearch = Callable[[Any, BrowseFilters], ListingPage]
 _text_search: TextSearch | None = None
+
+
+BookedPeriods = Callable[[Listing], list[tuple[date, date]]]
+_booked_periods: BookedPeriods | None = None
+
+
+def set_booked_periods(provider: BookedPeriods) -> None:
+    """Plug in where loans are recorded (the reservations package), for ``availability``."""
+    global _booked_periods
+    _booked_periods = provider
+
+
+def availability(listing: Listing) -> dict[str, Any]:
+    """What is left to claim: units, free places per slot, and the days a lent item is taken."""
+    periods = _booked_periods(listing) if _booked_periods is not None and listing.is_loan else []
+    return {
+        "units_left": listing.units_left,
+        "slots": [{"id": slot.id, "free": slot.free} for slot in listing.slots],
+        "booked_periods": [{"starts_on": start, "ends_on": end} for start, end in periods],
+    }
 
 
 def set_text_search(search: TextSearch) -> None:

@@ -11,6 +11,19 @@ TEMPLATES: dict[str, str] = {
     "listing_restored": "您发布的「{title}」已恢复显示。",
     "listing_expiring": "您发布的「{title}」将于{expires_on}到期，如仍需要请及时续期。",
     "listing_expired": "您发布的「{title}」已到期关闭。",
+    "claim_received": "有邻居申请了您的「{title}」，请及时处理。",
+    "reservation_confirmed": "您对「{title}」的申请已确认，请按时领取。",
+    "reservation_declined": "您对「{title}」的申请未被接受：{reason}",
+    "reservation_cancelled": "「{title}」的预约已取消。{reason}",
+    "reservation_picked_up": "「{title}」已交接。",
+    "reservation_returned": "借用的「{title}」已归还，谢谢！",
+    "reservation_completed": "「{title}」的交换已完成，感谢参与邻里共享！",
+    "reservation_no_show": "「{title}」的预约因未按时领取被记为爽约。",
+    "reservation_expired": "「{title}」的预约因未及时确认已过期。",
+    "reservation_promoted": "好消息！您在「{title}」候补名单上的申请已转为预约。",
+    "loan_overdue": "借用的「{title}」已超过归还日期（{ends_on}），请尽快归还。",
+    "pickup_tomorrow": "提醒：「{title}」的领取时间快到了。",
+    "return_tomorrow": "提醒：借用的「{title}」明天（{ends_on}）到期，请按时归还。",
 }
 
 

@@ -1,0 +1,776 @@
+"""Claims and their life: who may claim what, holds, codes, loans, slots, waitlists.
+
+Every service that changes capacity locks the listing's row first (``lock_row``: a row lock on
+PostgreSQL, the database write lock on SQLite), then changes counters with conditional updates,
+so concurrent claims never promise more than there is. A service that loses a database race
+(deadlock, serialization failure, busy database) runs again from scratch a few times.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from marketplace import clock
+from marketplace.accounts.models import User
+from marketplace.db import lock_row, retry_on_contention
+from marketplace.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from marketplace.extensions import db
+from marketplace.listings.models import Listing, ListingSlot, PickupWindow
+from marketplace.notifications import services as notifications
+from marketplace.reservations import capacity, transitions
+from marketplace.reservations.models import (
+    ACTIVE_STATUSES,
+    HOLDING_STATUSES,
+    Reservation,
+    ReservationEvent,
+)
+from marketplace.reservations.signals import reservation_changed, reservation_completed
+
+
+def _config(name: str) -> Any:
+    return current_app.config[name]
+
+
+def local_today() -> date:
+    return clock.now().astimezone(ZoneInfo(_config("LOCAL_TIMEZONE"))).date()
+
+
+def _new_pickup_code() -> str:
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+# --- claiming ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    quantity: int | None = None
+    slot_id: int | None = None
+    pickup_window_id: int | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    request_id: int | None = None
+    note: str = ""
+    waitlist: bool = False
+
+
+@retry_on_contention()
+def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
+    """Claim an offer: units, a slot place or a lending period, held until the owner confirms
+    (or confirmed at once for auto-confirm listings), or waitlisted when asked and full."""
+    _require_claimant(actor)
+    lock_row(User, actor.id)  # one user's claims run one at a time, so the quota holds
+    listing = _claimable_listing(actor, listing_id)
+    _refuse_over_quota(actor)
+    request_id = _fulfilled_request(actor, request.request_id)
+    reservation = Reservation(
+        listing=listing,
+        claimant_id=actor.id,
+        request_id=request_id,
+        note=request.note,
+        pickup_code=_new_pickup_code(),
+        created_at=clock.now(),
+        updated_at=clock.now(),
+    )
+    holds = _take_capacity(actor, listing, request, reservation)
+    _open(reservation, listing, holds)
+    db.session.add(reservation)
+    capacity.follow_capacity(listing)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # PostgreSQL's exclusion constraint on lending periods
+        db.session.rollback()
+        if "overlap" in str(exc.orig):
+            raise Conflict(
+                "overlap", "Someone has already booked the item for some of those days."
+            ) from exc
+        raise
+    _notify_provider(reservation)
+    reservation_changed.send(reservation, action="claim", actor=actor)
+    db.session.commit()
+    return reservation
+
+
+def _require_claimant(actor: Any) -> None:
+    if not actor.is_authenticated:
+        raise Unauthorized()
+    if not actor.can_write:
+        raise Forbidden("Suspended accounts cannot claim.", code="account_suspended")
+
+
+def _claimable_listing(actor: Any, listing_id: int) -> Listing:
+    listing = lock_row(Listing, listing_id)
+    if listing is None or not listing.is_visible_to(actor):
+        raise NotFound("No such listing.")
+    if listing.is_managed_by(actor):
+        raise Forbidden("You cannot claim your own listing.", code="own_listing")
+    if listing.side != "offer":
+        raise Conflict(
+            "not_claimable", "Requests are answered, not claimed; post or claim an offer."
+        )
+    if not listing.is_public:
+        raise Conflict("not_claimable", "This listing is not open for claims.")
+    return listing
+
+
+def _refuse_over_quota(actor: Any) -> None:
+    limit = _config("RESERVATION_MAX_ACTIVE")
+    active = db.session.scalar(
+        select(func.count(Reservation.id)).where(
+            Reservation.claimant_id == actor.id, Reservation.status.in_(ACTIVE_STATUSES)
+        )
+    )
+    if active >= limit:
+        raise Conflict(
+            "quota_exceeded",
+            f"You already have {active} open claims; finish or cancel one first.",
+            details={"limit": limit, "active": active},
+        )
+
+
+def _fulfilled_request(actor: Any, request_id: int | None) -> int | None:
+    if request_id is None:
+        return None
+    request = db.session.get(Listing, request_id)
+    if request is None or request.side != "request" or not request.is_managed_by(actor):
+        raise Invalid({"request_id": "Name one of your own requests."})
+    if request.status not in ("open", "fully_reserved"):
+        raise Invalid({"request_id": "That request is no longer open."})
+    return request.id
+
+
+def _take_capacity(actor: Any, listing: Listing, request: Claim, reservation: Reservation) -> bool:
+    """Take what the claim asks for; False when it waits on the waitlist instead."""
+    if listing.is_loan:
+        _refuse_fields(request, allowed={"starts_on", "ends_on"})
+        return _take_loan_period(listing, request, reservation)
+    if listing.kind == "skill":
+        _refuse_fields(request, allowed={"slot_id", "quantity"})
+        return _take_slot_places(listing, request, reservation)
+    _refuse_fields(request, allowed={"quantity", "pickup_window_id"})
+    return _take_units(actor, listing, request, reservation)
+
+
+_KIND_FIELDS = ("quantity", "slot_id", "pickup_window_id", "starts_on", "ends_on")
+
+
+def _refuse_fields(request: Claim, allowed: set[str]) -> None:
+    extra = [
+        name for name in _KIND_FIELDS if name not in allowed and getattr(request, name) is not None
+    ]
+    if extra:
+        raise Invalid({name: "Not used when claiming this kind of offer." for name in extra})
+
+
+def _take_units(actor: Any, listing: Listing, request: Claim, reservation: Reservation) -> bool:
+    quantity = request.quantity or 1
+    limit = listing.per_person_limit
+    if limit is not None:
+        already = db.session.scalar(
+            select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
+                Reservation.listing_id == listing.id,
+                Reservation.claimant_id == actor.id,
+                Reservation.status.in_(ACTIVE_STATUSES),
+            )
+        )
+        if already + quantity > limit:
+            raise Conflict(
+                "quota_exceeded",
+                f"At most {limit} per person; you already hold {already}.",
+                details={"per_person_limit": limit, "held": already},
+            )
+    reservation.quantity = quantity
+    reservation.pickup_window_id = _pickup_window(listing, request.pickup_window_id)
+    if capacity.take_units(listing.id, quantity):
+        return True
+    if request.waitlist:
+        return False
+    raise Conflict(
+        "sold_out",
+        "Not enough left.",
+        details={"left": max(0, (listing.quantity or 0) - listing.units_reserved)},
+    )
+
+
+def _pickup_window(listing: Listing, window_id: int | None) -> int | None:
+    if not listing.pickup_windows:
+        if window_id is not None:
+            raise Invalid({"pickup_window_id": "This offer has no pick-up windows."})
+        return None
+    if window_id is None:
+        raise Invalid({"pickup_window_id": "Choose one of the listing's pick-up windows."})
+    window = next((w for w in listing.pickup_windows if w.id == window_id), None)
+    if window is None:
+        raise Invalid({"pickup_window_id": "Not a pick-up window of this listing."})
+    if window.ends_at <= clock.now():
+        raise Invalid({"pickup_window_id": "That pick-up window is over."})
+    return window.id
+
+
+def _take_slot_places(listing: Listing, request: Claim, reservation: Reservation) -> bool:
+    if request.slot_id is None:
+        raise Invalid({"slot_id": "Choose one of the listing's slots."})
+    slot = next((s for s in listing.slots if s.id == request.slot_id), None)
+    if slot is None:
+        raise Invalid({"slot_id": "Not a slot of this listing."})
+    if slot.starts_at <= clock.now():
+        raise Invalid({"slot_id": "That slot has already started."})
+    places = request.quantity or 1
+    reservation.slot_id, reservation.quantity = slot.id, places
+    if capacity.take_slot(slot.id, places):
+        return True
+    if request.waitlist:
+        return False
+    raise Conflict("slot_full", "That slot is full.", details={"slot_id": slot.id})
+
+
+def _take_loan_period(listing: Listing, request: Claim, reservation: Reservation) -> bool:
+    starts_on, ends_on = request.starts_on, request.ends_on
+    if starts_on is None or ends_on is None:
+        raise Invalid({"starts_on": "Give starts_on and ends_on for a loan."})
+    errors: dict[str, str] = {}
+    if starts_on < local_today():
+        errors["starts_on"] = "Cannot start in the past."
+    if ends_on < starts_on:
+        errors["ends_on"] = "Must be on or after starts_on."
+    elif listing.max_lend_days and (ends_on - starts_on).days + 1 > listing.max_lend_days:
+        errors["ends_on"] = f"The owner lends it for at most {listing.max_lend_days} days."
+    if errors:
+        raise Invalid(errors)
+    if capacity.loan_overlaps(listing.id, starts_on, ends_on):
+        raise Conflict("overlap", "Someone has already booked the item for some of those days.")
+    reservation.starts_on, reservation.ends_on = starts_on, ends_on
+    return True
+
+
+def _open(reservation: Reservation, listing: Listing, holds: bool) -> None:
+    if not holds:
+        reservation.status = "waitlisted"
+    elif listing.auto_confirm:
+        reservation.status = "confirmed"
+        reservation.confirmed_at = clock.now()
+    else:
+        reservation.status = "pending"
+        reservation.hold_expires_at = clock.now() + timedelta(
+            hours=_config("RESERVATION_HOLD_HOURS")
+        )
+    reservation.events.append(
+        ReservationEvent(
+            action="claim",
+            from_status=None,
+            to_status=reservation.status,
+            actor_id=reservation.claimant_id,
+        )
+    )
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def _with_details(statement: Any) -> Any:
+    return statement.options(
+        selectinload(Reservation.listing).selectinload(Listing.place),
+        selectinload(Reservation.listing).selectinload(Listing.owner),
+        selectinload(Reservation.claimant),
+        selectinload(Reservation.slot),
+        selectinload(Reservation.pickup_window).selectinload(PickupWindow.place),
+        selectinload(Reservation.events),
+    )
+
+
+def get_reservation(actor: Any, reservation_id: int) -> Reservation:
+    """The reservation if the caller is a party to it or staff; otherwise 404."""
+    reservation = db.session.scalar(
+        _with_details(select(Reservation).where(Reservation.id == reservation_id))
+    )
+    if reservation is None or not reservation.is_visible_to(actor):
+        raise NotFound("No such reservation.")
+    return reservation
+
+
+def list_reservations(
+    actor: Any, role: str | None, status: str | None, page: int, per_page: int
+) -> tuple[list[Reservation], int]:
+    """The caller's reservations as claimant, as provider (owner or organisation member), or both."""
+    as_claimant = Reservation.claimant_id == actor.id
+    managed = select(Listing.id).where(
+        or_(Listing.owner_id == actor.id, Listing.organisation_id == actor.organisation_id)
+        if actor.organisation_id
+        else Listing.owner_id == actor.id
+    )
+    as_provider = Reservation.listing_id.in_(managed)
+    condition = {"claimant": as_claimant, "owner": as_provider}.get(
+        role or "", or_(as_claimant, as_provider)
+    )
+    query = select(Reservation).where(condition)
+    if status:
+        query = query.where(Reservation.status == status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = db.session.scalars(
+        _with_details(
+            query.order_by(Reservation.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        )
+    )
+    return list(items), total
+
+
+def booked_periods(listing: Listing) -> list[tuple[date, date]]:
+    """The days a lent item is promised, without saying to whom."""
+    if not listing.is_loan or listing.id is None:
+        return []
+    rows = db.session.execute(
+        select(Reservation.starts_on, Reservation.ends_on)
+        .where(Reservation.listing_id == listing.id, Reservation.status.in_(HOLDING_STATUSES))
+        .order_by(Reservation.starts_on)
+    ).all()
+    return [(row.starts_on, row.ends_on) for row in rows]
+
+
+# --- transitions ---------------------------------------------------------------------------------
+
+
+def _locked_reservation(actor: Any, reservation_id: int) -> tuple[Reservation, Listing]:
+    """Lock the listing (capacity lives there), then re-read the reservation under the lock."""
+    if not actor.is_authenticated:
+        raise Unauthorized()
+    found = db.session.get(Reservation, reservation_id)
+    if found is None or not found.is_visible_to(actor):
+        raise NotFound("No such reservation.")
+    listing = lock_row(Listing, found.listing_id)
+    reservation = lock_row(Reservation, reservation_id)
+    assert listing is not None and reservation is not None
+    return reservation, listing
+
+
+@retry_on_contention()
+def confirm(actor: Any, reservation_id: int) -> Reservation:
+    reservation, _listing = _locked_reservation(actor, reservation_id)
+    transitions.apply(reservation, "confirm", actor)
+    reservation.hold_expires_at = None
+    return _finish(reservation, "confirm", actor, notify=reservation.claimant_id)
+
+
+@retry_on_contention()
+def decline(actor: Any, reservation_id: int, reason: str) -> Reservation:
+    reservation, listing = _locked_reservation(actor, reservation_id)
+    transitions.apply(reservation, "decline", actor, reason)
+    _release(reservation, listing)
+    return _finish(reservation, "decline", actor, notify=reservation.claimant_id)
+
+
+@retry_on_contention()
+def cancel(actor: Any, reservation_id: int, reason: str) -> Reservation:
+    """Cancel a claim; its capacity goes back to the listing and the next waitlisted claim moves up."""
+    reservation, listing = _locked_reservation(actor, reservation_id)
+    held = reservation.holds_capacity
+    transitions.apply(reservation, "cancel", actor, reason)
+    if held:
+        _release(reservation, listing)
+    other = reservation.claimant_id if not reservation.is_claimant(actor) else listing.owner_id
+    return _finish(reservation, "cancel", actor, notify=other)
+
+
+@retry_on_contention()
+def pickup(actor: Any, reservation_id: int, code: str) -> Reservation:
+    """The owner hands over; the claimant's code proves it is them. Wrong codes are counted and
+    too many lock the pick-up for a while."""
+    reservation, listing = _locked_reservation(actor, reservation_id)
+    transitions.find("pickup", reservation)
+    if not reservation.is_provider(actor):
+        raise Forbidden("Only the owner hands over.")
+    _check_pickup_code(reservation, code)
+    transitions.apply(reservation, "pickup", actor)
+    reservation.pickup_failures = 0
+    if listing.counts_units:
+        capacity.hand_over_units(listing.id, reservation.quantity)
+        capacity.follow_capacity(listing)
+    return _finish(reservation, "pickup", actor, notify=reservation.claimant_id)
+
+
+def _check_pickup_code(reservation: Reservation, code: str) -> None:
+    now = clock.now()
+    if reservation.pickup_locked_until and reservation.pickup_locked_until > now:
+        wait = int((reservation.pickup_locked_until - now).total_seconds()) + 1
+        raise Conflict(
+            "pickup_locked",
+            "Too many wrong codes; try again later.",
+            details={"retry_after": wait},
+            headers={"Retry-After": str(wait)},
+        )
+    if secrets.compare_digest(code, reservation.pickup_code):
+        return
+    reservation.pickup_failures += 1
+    left = _config("PICKUP_MAX_FAILURES") - reservation.pickup_failures
+    if left <= 0:
+        reservation.pickup_locked_until = now + timedelta(minutes=_config("PICKUP_LOCK_MINUTES"))
+        reservation.pickup_failures = 0
+    db.session.commit()  # the failed attempt counts even though the request fails
+    raise Conflict(
+        "wrong_code",
+        "That is not the claimant's pick-up code.",
+        details={"attempts_left": max(0, left)},
+    )
+
+
+@retry_on_contention()
+def mark_returned(actor: Any, reservation_id: int) -> Reservation:
+    """The lent item is back; a return after ``ends_on`` counts as late for the borrower."""
+    reservation, _listing = _locked_reservation(actor, reservation_id)
+    transitions.apply(reservation, "return", actor)
+    if reservation.ends_on is not None and local_today() > reservation.ends_on:
+        _bump(reservation.claimant_id, User.late_returns)
+    reservation.overdue = False
+    return _finish(reservation, "return", actor, notify=reservation.claimant_id)
+
+
+@retry_on_contention()
+def complete(actor: Any, reservation_id: int) -> Reservation:
+    reservation, listing = _locked_reservation(actor, reservation_id)
+    transitions.apply(reservation, "complete", actor)
+    _bump(reservation.claimant_id, User.completed_exchanges)
+    _bump(listing.owner_id, User.completed_exchanges)
+    other = listing.owner_id if reservation.is_claimant(actor) else reservation.claimant_id
+    reservation_completed.send(reservation, actor=actor)
+    return _finish(reservation, "complete", actor, notify=other)
+
+
+@retry_on_contention()
+def mark_no_show(actor: Any, reservation_id: int) -> Reservation:
+    reservation, listing = _locked_reservation(actor, reservation_id)
+    transitions.apply(reservation, "no_show", actor)
+    _record_no_show(reservation, listing)
+    return _finish(reservation, "no_show", actor, notify=reservation.claimant_id)
+
+
+def _record_no_show(reservation: Reservation, listing: Listing) -> None:
+    _bump(reservation.claimant_id, User.no_shows)
+    _release(reservation, listing)
+
+
+def _bump(user_id: int, column: Any) -> None:
+    db.session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values({column: column + 1})
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _finish(reservation: Reservation, action: str, actor: Any, notify: int | None) -> Reservation:
+    if notify is not None and (actor is None or notify != actor.id):
+        notifications.queue(
+            notify,
+            f"reservation_{reservation.status}",
+            reservation_id=reservation.id,
+            listing_id=reservation.listing_id,
+            title=reservation.listing.title,
+            reason=reservation.close_reason,
+        )
+    reservation_changed.send(reservation, action=action, actor=actor)
+    db.session.commit()
+    db.session.refresh(reservation)
+    return reservation
+
+
+def _notify_provider(reservation: Reservation) -> None:
+    notifications.queue(
+        reservation.listing.owner_id,
+        "claim_received",
+        reservation_id=reservation.id,
+        listing_id=reservation.listing_id,
+        title=reservation.listing.title,
+        status=reservation.status,
+    )
+
+
+# --- capacity going back -------------------------------------------------------------------------
+
+
+def _release(reservation: Reservation, listing: Listing) -> None:
+    """Give a closed claim's capacity back and let the waitlist move up."""
+    if listing.counts_units:
+        capacity.release_units(listing.id, reservation.quantity)
+    elif reservation.slot_id is not None:
+        capacity.release_slot(reservation.slot_id, reservation.quantity)
+    promote_waitlist(listing)
+    capacity.follow_capacity(listing)
+
+
+def promote_waitlist(listing: Listing) -> list[Reservation]:
+    """Move the oldest waitlisted claims that now fit to pending (or confirmed, for
+    auto-confirm listings), and tell their claimants. Flushes, never commits."""
+    promoted = []
+    waiting = db.session.scalars(
+        select(Reservation)
+        .where(Reservation.listing_id == listing.id, Reservation.status == "waitlisted")
+        .order_by(Reservation.created_at, Reservation.id)
+    ).all()
+    for reservation in waiting:
+        if not _fits_now(reservation, listing):
+            continue
+        transitions.apply(reservation, "promote", None)
+        if listing.auto_confirm:
+            reservation.status, reservation.confirmed_at = "confirmed", clock.now()
+        else:
+            reservation.hold_expires_at = clock.now() + timedelta(
+                hours=_config("RESERVATION_HOLD_HOURS")
+            )
+        notifications.queue(
+            reservation.claimant_id,
+            "reservation_promoted",
+            reservation_id=reservation.id,
+            listing_id=listing.id,
+            title=listing.title,
+        )
+        promoted.append(reservation)
+    db.session.flush()
+    return promoted
+
+
+def _fits_now(reservation: Reservation, listing: Listing) -> bool:
+    if reservation.slot_id is not None:
+        return capacity.take_slot(reservation.slot_id, reservation.quantity)
+    if listing.counts_units:
+        if reservation.pickup_window_id is not None:
+            window = db.session.get(PickupWindow, reservation.pickup_window_id)
+            if window is None or window.ends_at <= clock.now():
+                return False
+        return capacity.take_units(listing.id, reservation.quantity)
+    return False
+
+
+# --- the sweeper ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepReport:
+    expired: int = 0
+    no_shows: int = 0
+    overdue: int = 0
+    promoted: int = 0
+    reminders: int = 0
+
+
+def sweep() -> SweepReport:
+    """Expire stale holds, mark no-shows, flag overdue loans, move waitlists up and send the
+    day-before reminders. Idempotent; two sweeps at once do each thing once, because every
+    change re-checks its reservation under the listing's lock."""
+    report = SweepReport()
+    now = clock.now()
+    for reservation_id in _ids(Reservation.status == "pending", Reservation.hold_expires_at <= now):
+        report.expired += _sweep_one(reservation_id, _expire_if_stale)
+    for reservation_id in _ids(Reservation.status == "confirmed", _pickup_time_passed(now)):
+        report.no_shows += _sweep_one(reservation_id, _no_show_if_missed)
+    for reservation_id in _ids(
+        Reservation.status == "picked_up",
+        Reservation.ends_on < local_today(),
+        Reservation.overdue.is_(False),
+    ):
+        report.overdue += _sweep_one(reservation_id, _flag_if_overdue)
+    for reservation_id in _ids(
+        Reservation.status.in_(("pending", "confirmed")),
+        Reservation.reminded_at.is_(None),
+        _pickup_starts_within_a_day(now),
+    ):
+        report.reminders += _sweep_one(reservation_id, _remind_before_pickup)
+    for reservation_id in _ids(
+        Reservation.status == "picked_up",
+        Reservation.return_reminded_at.is_(None),
+        Reservation.ends_on == local_today() + timedelta(days=1),
+    ):
+        report.reminders += _sweep_one(reservation_id, _remind_before_return)
+    for listing_id in db.session.scalars(
+        select(Reservation.listing_id).where(Reservation.status == "waitlisted").distinct()
+    ).all():
+        report.promoted += _promote_for(listing_id)
+    return report
+
+
+def _pickup_time_passed(now: datetime) -> Any:
+    """SQL: the window or slot ended longer ago than the grace, or the loan's first day passed."""
+    cutoff = now - timedelta(minutes=_config("RESERVATION_NO_SHOW_GRACE_MINUTES"))
+    return or_(
+        Reservation.pickup_window_id.in_(
+            select(PickupWindow.id).where(PickupWindow.ends_at < cutoff)
+        ),
+        Reservation.slot_id.in_(select(ListingSlot.id).where(ListingSlot.ends_at < cutoff)),
+        Reservation.starts_on < local_today(),
+    )
+
+
+def _pickup_starts_within_a_day(now: datetime) -> Any:
+    horizon = now + timedelta(days=1)
+    return or_(
+        Reservation.pickup_window_id.in_(
+            select(PickupWindow.id).where(
+                PickupWindow.starts_at > now, PickupWindow.starts_at <= horizon
+            )
+        ),
+        Reservation.slot_id.in_(
+            select(ListingSlot.id).where(
+                ListingSlot.starts_at > now, ListingSlot.starts_at <= horizon
+            )
+        ),
+        Reservation.starts_on.between(local_today(), local_today() + timedelta(days=1)),
+    )
+
+
+def _ids(*conditions: Any) -> list[int]:
+    return list(
+        db.session.scalars(select(Reservation.id).where(*conditions).order_by(Reservation.id))
+    )
+
+
+@retry_on_contention()
+def _sweep_one(reservation_id: int, step: Any) -> int:
+    listing_id = db.session.scalar(
+        select(Reservation.listing_id).where(Reservation.id == reservation_id)
+    )
+    listing = lock_row(Listing, listing_id)
+    reservation = lock_row(Reservation, reservation_id)
+    changed = bool(step(reservation, listing))
+    db.session.commit()
+    return int(changed)
+
+
+def _expire_if_stale(reservation: Reservation, listing: Listing) -> bool:
+    if (
+        reservation.status != "pending"
+        or not reservation.hold_expires_at
+        or reservation.hold_expires_at > clock.now()
+    ):
+        return False
+    transitions.apply(reservation, "expire", None, "nobody confirmed the claim in time")
+    _release(reservation, listing)
+    for user_id in (reservation.claimant_id, listing.owner_id):
+        notifications.queue(
+            user_id,
+            "reservation_expired",
+            reservation_id=reservation.id,
+            listing_id=listing.id,
+            title=listing.title,
+        )
+    return True
+
+
+def _missed_after(reservation: Reservation) -> datetime | None:
+    """When a confirmed claim that was never picked up becomes a no-show."""
+    grace = timedelta(minutes=_config("RESERVATION_NO_SHOW_GRACE_MINUTES"))
+    if reservation.pickup_window is not None:
+        return reservation.pickup_window.ends_at + grace
+    if reservation.slot is not None:
+        return reservation.slot.ends_at + grace
+    if reservation.starts_on is not None:
+        zone = ZoneInfo(_config("LOCAL_TIMEZONE"))
+        day_after = datetime.combine(
+            reservation.starts_on + timedelta(days=1), datetime.min.time(), tzinfo=zone
+        )
+        return day_after + grace
+    return None
+
+
+def _no_show_if_missed(reservation: Reservation, listing: Listing) -> bool:
+    deadline = _missed_after(reservation)
+    if reservation.status != "confirmed" or deadline is None or deadline > clock.now():
+        return False
+    transitions.apply(reservation, "no_show", None, "the pick-up time passed")
+    _record_no_show(reservation, listing)
+    for user_id in (reservation.claimant_id, listing.owner_id):
+        notifications.queue(
+            user_id,
+            "reservation_no_show",
+            reservation_id=reservation.id,
+            listing_id=listing.id,
+            title=listing.title,
+        )
+    return True
+
+
+def _flag_if_overdue(reservation: Reservation, listing: Listing) -> bool:
+    if (
+        reservation.status != "picked_up"
+        or reservation.overdue
+        or not reservation.ends_on
+        or reservation.ends_on >= local_today()
+    ):
+        return False
+    reservation.overdue = True
+    for user_id in (reservation.claimant_id, listing.owner_id):
+        notifications.queue(
+            user_id,
+            "loan_overdue",
+            reservation_id=reservation.id,
+            listing_id=listing.id,
+            title=listing.title,
+            ends_on=reservation.ends_on.isoformat(),
+        )
+    return True
+
+
+def _pickup_starts_at(reservation: Reservation) -> datetime | None:
+    if reservation.pickup_window is not None:
+        return reservation.pickup_window.starts_at
+    if reservation.slot is not None:
+        return reservation.slot.starts_at
+    if reservation.starts_on is not None:
+        zone = ZoneInfo(_config("LOCAL_TIMEZONE"))
+        return datetime.combine(reservation.starts_on, datetime.min.time(), tzinfo=zone)
+    return None
+
+
+def _remind_before_pickup(reservation: Reservation, listing: Listing) -> bool:
+    starts_at = _pickup_starts_at(reservation)
+    now = clock.now()
+    if (
+        reservation.reminded_at
+        or starts_at is None
+        or not (now < starts_at <= now + timedelta(days=1))
+    ):
+        return False
+    reservation.reminded_at = now
+    notifications.queue(
+        reservation.claimant_id,
+        "pickup_tomorrow",
+        reservation_id=reservation.id,
+        listing_id=listing.id,
+        title=listing.title,
+        starts_at=starts_at.isoformat(),
+    )
+    return True
+
+
+def _remind_before_return(reservation: Reservation, listing: Listing) -> bool:
+    if reservation.return_reminded_at or reservation.ends_on is None:
+        return False
+    if reservation.ends_on - local_today() != timedelta(days=1):
+        return False
+    reservation.return_reminded_at = clock.now()
+    notifications.queue(
+        reservation.claimant_id,
+        "return_tomorrow",
+        reservation_id=reservation.id,
+        listing_id=listing.id,
+        title=listing.title,
+        ends_on=reservation.ends_on.isoformat(),
+    )
+    return True
+
+
+@retry_on_contention()
+def _promote_for(listing_id: int) -> int:
+    listing = lock_row(Listing, listing_id)
+    if listing is None:
+        return 0
+    promoted = promote_waitlist(listing)
+    capacity.follow_capacity(listing)
+    db.session.commit()
+    return len(promoted)

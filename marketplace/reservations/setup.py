@@ -1,0 +1,36 @@
+"""Wiring the reservations package into the app: what listings show of their availability,
+and the ``flask reservations`` commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from marketplace.listings import services as listings
+from marketplace.reservations import services
+from marketplace.reservations.transitions import as_markdown
+
+reservations_cli = AppGroup("reservations", help="Reservation upkeep.")
+
+
+def init_app(app: Flask) -> None:
+    listings.set_booked_periods(services.booked_periods)
+    app.cli.add_command(reservations_cli)
+
+
+@reservations_cli.command("sweep")
+def sweep() -> None:
+    """Expire holds, mark no-shows, flag overdue loans, move waitlists up, send reminders.
+    Safe to run every minute, and twice at once."""
+    report = services.sweep()
+    click.echo(
+        f"reservations: {report.expired} holds expired, {report.no_shows} no-shows, "
+        f"{report.overdue} loans overdue, {report.promoted} promoted, {report.reminders} reminders"
+    )
+
+
+@reservations_cli.command("transitions")
+def print_transitions() -> None:
+    """Print the state machine's transition table (Markdown)."""
+    click.echo(as_markdown())
