@@ -145,6 +145,24 @@ def common_settings(instance_path: Path) -> dict[str, Any]:
         # Wrong pick-up codes allowed before the pick-up is locked, and for how long.
         "PICKUP_MAX_FAILURES": _env_int("MARKETPLACE_PICKUP_MAX_FAILURES", 5),
         "PICKUP_LOCK_MINUTES": _env_int("MARKETPLACE_PICKUP_LOCK_MINUTES", 15),
+        # How much each feature counts in a match score (they are normalised to sum to 1).
+        # Distance and time matter most after the words themselves: a stroller across the
+        # subdistrict, or one that expires before it is needed, helps nobody.
+        "MATCHING_WEIGHTS": {
+            "text": 0.28,
+            "category": 0.10,
+            "place": 0.24,
+            "time": 0.18,
+            "quantity": 0.08,
+            "freshness": 0.04,
+            "reliability": 0.05,
+            "urgency": 0.03,
+        },
+        # Candidates taken from the search index before rescoring.
+        "MATCHING_CANDIDATES": _env_int("MARKETPLACE_MATCHING_CANDIDATES", 60),
+        # A new public listing alerts the owners of counterparts scoring at least this.
+        "MATCHING_ALERT_THRESHOLD": _env_float("MARKETPLACE_MATCH_ALERT_THRESHOLD", 0.6),
+        "MATCHING_ALERTS_PER_DAY": _env_int("MARKETPLACE_MATCH_ALERTS_PER_DAY", 5),
     }
 
 

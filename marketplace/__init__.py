@@ -56,6 +56,7 @@ def _import_models() -> None:
     """Every table must be known to the metadata before migrations or create_all look at it."""
     from marketplace.accounts import models as _accounts  # noqa: F401
     from marketplace.listings import models as _listings  # noqa: F401
+    from marketplace.matching import models as _matching  # noqa: F401
     from marketplace.moderation import models as _moderation  # noqa: F401
     from marketplace.notifications import models as _notifications  # noqa: F401
     from marketplace.places import models as _places  # noqa: F401
@@ -68,6 +69,7 @@ def _init_extensions(app: Flask) -> None:
     from marketplace.accounts import auth
     from marketplace.db import configure_engine
     from marketplace.extensions import api, db, migrate
+    from marketplace.matching import setup as matching_setup
     from marketplace.moderation.services import connect_signals as connect_moderation_signals
     from marketplace.reservations import setup as reservations_setup
     from marketplace.search import setup as search_setup
@@ -83,12 +85,14 @@ def _init_extensions(app: Flask) -> None:
     connect_moderation_signals()
     search_setup.init_app(app)
     reservations_setup.init_app(app)
+    matching_setup.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import BLUEPRINTS as ACCOUNT_BLUEPRINTS
     from marketplace.extensions import api
     from marketplace.listings.views import blp as listings_blp
+    from marketplace.matching.views import blp as matching_blp
     from marketplace.moderation.views import blp as moderation_blp
     from marketplace.notifications.views import blp as notifications_blp
     from marketplace.openapi import register_docs_assets
@@ -102,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         moderation_blp,
         notifications_blp,
         reservations_blp,
+        matching_blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

@@ -57,6 +57,8 @@ class User(UserMixin, db.Model):
     completed_exchanges: Mapped[int] = mapped_column(default=0)
     no_shows: Mapped[int] = mapped_column(default=0)
     late_returns: Mapped[int] = mapped_column(default=0)
+    # Whether new listings that match this user's open listings are announced in the inbox.
+    match_alerts: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     password_changed_at: Mapped[datetime] = mapped_column(default=clock.now)
 

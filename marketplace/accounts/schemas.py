@@ -58,6 +58,9 @@ class PasswordChangeIn(ma.Schema):
 class ProfileIn(ma.Schema):
     display_name = Line(validate=validate.Length(min=1, max=40))
     home_place_id = id_field(allow_none=True)
+    match_alerts = fields.Boolean(
+        metadata={"description": "Tell me about new listings that match mine"}
+    )
 
 
 class OrganisationOut(ma.Schema):
@@ -84,6 +87,7 @@ class UserOut(ma.Schema):
     status = fields.String(required=True)
     organisation = fields.Nested(OrganisationOut, allow_none=True)
     home_place_id = id_field(allow_none=True)
+    match_alerts = fields.Boolean(required=True)
     reliability = fields.Function(
         lambda user: ReliabilityOut().dump(user), metadata={"type": "object"}
     )

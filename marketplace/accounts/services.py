@@ -108,9 +108,15 @@ def _commit_or_conflict(code: str, message: str) -> None:
 # --- login, sessions and throttling ------------------------------------------------------------
 
 
+# The longest e-mail address, and the width of login_failures.login_key.
+MAX_LOGIN_KEY_LENGTH = 254
+
+
 def login_key(login: str) -> str:
     """The account a login string names: a normalised e-mail, or a normalised phone number."""
-    return normalise_email(login) if "@" in login else normalise_phone(login)
+    key = normalise_email(login) if "@" in login else normalise_phone(login)
+    # Lower-casing can lengthen a login the schema let through ("İ" becomes two characters).
+    return key[:MAX_LOGIN_KEY_LENGTH]
 
 
 def find_user_by_login(login: str) -> User | None:
@@ -122,8 +128,9 @@ def find_user_by_login(login: str) -> User | None:
 def authenticate(login: str, password: str, remote_addr: str) -> tuple[User, str]:
     """Check credentials and open a login session; returns the user and the session's key."""
     key = login_key(login)
-    _refuse_if_throttled(key, remote_addr)
     user = find_user_by_login(login)
+    account_keys = _account_login_keys(key, user)
+    _refuse_if_throttled(account_keys, remote_addr)
     if user is None:
         passwords.dummy_verify(password)
     if user is None or not passwords.verify_password(user.password_hash, password):
@@ -136,23 +143,30 @@ def authenticate(login: str, password: str, remote_addr: str) -> tuple[User, str
         )
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    db.session.execute(delete(LoginFailure).where(LoginFailure.login_key == key))
+    db.session.execute(delete(LoginFailure).where(LoginFailure.login_key.in_(account_keys)))
     session_key = _open_login_session(user)
     db.session.commit()
     return user, session_key
 
 
-def _refuse_if_throttled(key: str, remote_addr: str) -> None:
+def _account_login_keys(key: str, user: User | None) -> set[str]:
+    """Every login string of the account, so failures by e-mail and by phone count together."""
+    if user is None:
+        return {key}
+    return {key} | {login for login in (user.email, user.phone) if login}
+
+
+def _refuse_if_throttled(account_keys: set[str], remote_addr: str) -> None:
     config = current_app.config
     window = config["LOGIN_THROTTLE_WINDOW"]
     since = clock.now() - window
-    for column, value, limit in (
-        (LoginFailure.login_key, key, config["LOGIN_THROTTLE_PER_ACCOUNT"]),
-        (LoginFailure.remote_addr, remote_addr, config["LOGIN_THROTTLE_PER_ADDRESS"]),
+    for failures, limit in (
+        (LoginFailure.login_key.in_(account_keys), config["LOGIN_THROTTLE_PER_ACCOUNT"]),
+        (LoginFailure.remote_addr == remote_addr, config["LOGIN_THROTTLE_PER_ADDRESS"]),
     ):
         count, oldest = db.session.execute(
             select(func.count(LoginFailure.id), func.min(LoginFailure.failed_at)).where(
-                column == value, LoginFailure.failed_at >= since
+                failures, LoginFailure.failed_at >= since
             )
         ).one()
         if count >= limit:
@@ -212,10 +226,16 @@ def change_password(user: User, current_password: str, new_password: str) -> str
 
 
 def update_profile(
-    user: User, display_name: str | None, home_place_id: int | None, clear_home: bool
+    user: User,
+    display_name: str | None,
+    home_place_id: int | None,
+    clear_home: bool,
+    match_alerts: bool | None = None,
 ) -> User:
     if display_name is not None:
         user.display_name = display_name
+    if match_alerts is not None:
+        user.match_alerts = match_alerts
     if clear_home:
         user.home_place_id = None
     elif home_place_id is not None:

@@ -92,10 +92,14 @@ def me() -> Any:
 @auth_blp.response(200, UserOut)
 @documents_errors(auth_blp, 401, 403)
 def update_me(data: dict[str, Any]) -> Any:
-    """Change the display name or home place (null clears it)."""
+    """Change the display name, the home place (null clears it) or match alerts."""
     clear_home = "home_place_id" in data and data["home_place_id"] is None
     return services.update_profile(
-        current_user, data.get("display_name"), data.get("home_place_id"), clear_home
+        current_user,
+        data.get("display_name"),
+        data.get("home_place_id"),
+        clear_home,
+        data.get("match_alerts"),
     )
 
 

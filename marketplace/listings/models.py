@@ -88,6 +88,8 @@ class Listing(db.Model):
     needed_by: Mapped[datetime | None]
     urgency: Mapped[str | None] = mapped_column(String(10))
     quantity_wanted: Mapped[int | None]
+    # When the claims that fulfil this request covered what was wanted (the request closed).
+    fulfilled_at: Mapped[datetime | None]
 
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}

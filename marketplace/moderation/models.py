@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, event, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from marketplace import clock
 from marketplace.extensions import db
@@ -101,3 +101,12 @@ class AuditLogIsAppendOnly(RuntimeError):
 @event.listens_for(ModerationAction, "before_delete")
 def _refuse_changes(*_args: Any) -> None:
     raise AuditLogIsAppendOnly("the audit log is append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(execute_state: ORMExecuteState) -> None:
+    """ORM UPDATE and DELETE statements skip the mapper events above; refuse them here."""
+    if (execute_state.is_update or execute_state.is_delete) and any(
+        mapper.class_ is ModerationAction for mapper in execute_state.all_mappers
+    ):
+        raise AuditLogIsAppendOnly("the audit log is append-only")

@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 from marketplace.listings.schemas import ListingOut
 from marketplace.moderation.models import REPORT_OUTCOMES, REPORT_REASONS
 from marketplace.moderation.services import LISTING_ACTIONS
-from marketplace.schemas import Line, PageArgs, Text, id_field
+from marketplace.schemas import MAX_ID, Line, PageArgs, Text, id_field
 
 
 class ReportIn(ma.Schema):
@@ -71,8 +71,9 @@ class AuditArgs(PageArgs):
     target_type = fields.String(
         validate=validate.OneOf(("listing", "user", "report", "organisation"))
     )
-    target_id = id_field()
-    actor_id = id_field()
+    # Not id_field(): query strings are text, which a strict integer field refuses.
+    target_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    actor_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class AuditEntryOut(ma.Schema):

@@ -197,10 +197,11 @@ def file_report(actor: User, data: dict[str, Any]) -> Report:
     )
     _refuse_duplicate_open_report(report)
     db.session.add(report)
-    db.session.flush()
-    if listing is not None:
-        _hide_if_reported_enough(listing)
     try:
+        # A concurrent identical report passes the check above; the unique index stops it here.
+        db.session.flush()
+        if listing is not None:
+            _hide_if_reported_enough(listing)
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()

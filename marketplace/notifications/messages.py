@@ -24,6 +24,8 @@ TEMPLATES: dict[str, str] = {
     "loan_overdue": "借用的「{title}」已超过归还日期（{ends_on}），请尽快归还。",
     "pickup_tomorrow": "提醒：「{title}」的领取时间快到了。",
     "return_tomorrow": "提醒：借用的「{title}」明天（{ends_on}）到期，请按时归还。",
+    "match_found": "新发布的「{title}」可能正好满足您的「{your_title}」。",
+    "request_fulfilled": "您的需求「{title}」已经得到满足，已自动关闭。",
 }
 
 

@@ -40,7 +40,12 @@ class DeclineIn(ma.Schema):
 class PickupIn(ma.Schema):
     code = fields.String(
         required=True,
-        validate=validate.Regexp(r"^\d{6}$", error="The pick-up code has six digits."),
+        # ASCII digits only: Python's "\d" lets full-width digits through (and compare_digest
+        # refuses non-ASCII text with a TypeError), its "$" a trailing newline (hence the length).
+        validate=[
+            validate.Length(equal=6, error="The pick-up code has six digits."),
+            validate.Regexp(r"^[0-9]{6}$", error="The pick-up code has the digits 0-9 only."),
+        ],
         metadata={"description": "The claimant's six-digit pick-up code"},
     )
 

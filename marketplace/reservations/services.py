@@ -375,7 +375,13 @@ def cancel(actor: Any, reservation_id: int, reason: str) -> Reservation:
     transitions.apply(reservation, "cancel", actor, reason)
     if held:
         _release(reservation, listing)
-    other = reservation.claimant_id if not reservation.is_claimant(actor) else listing.owner_id
+    other: int | tuple[int, ...]
+    if reservation.is_claimant(actor):
+        other = listing.owner_id
+    elif reservation.is_provider(actor):
+        other = reservation.claimant_id
+    else:  # a coordinator cancelled: both sides hear of it
+        other = (reservation.claimant_id, listing.owner_id)
     return _finish(reservation, "cancel", actor, notify=other)
 
 
@@ -465,10 +471,14 @@ def _bump(user_id: int, column: Any) -> None:
     )
 
 
-def _finish(reservation: Reservation, action: str, actor: Any, notify: int | None) -> Reservation:
-    if notify is not None and (actor is None or notify != actor.id):
+def _finish(
+    reservation: Reservation, action: str, actor: Any, notify: int | tuple[int, ...] | None
+) -> Reservation:
+    for user_id in (notify,) if isinstance(notify, int) else notify or ():
+        if actor is not None and user_id == actor.id:
+            continue
         notifications.queue(
-            notify,
+            user_id,
             f"reservation_{reservation.status}",
             reservation_id=reservation.id,
             listing_id=reservation.listing_id,

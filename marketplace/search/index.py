@@ -45,19 +45,26 @@ class SearchResults:
 
 
 Document = dict[str, Any]
+# Called once the index's write lock is held: (documents to add or replace, ids to remove).
+Changes = Callable[[], tuple[Iterable[Document], Iterable[int]]]
 
 
 class SearchIndex(Protocol):
     def exists(self) -> bool: ...
 
-    def write(self, upserts: Iterable[Document], deletes: Iterable[int]) -> None:
-        """Add or replace documents and remove others in one commit (raises IndexBusy)."""
+    def write(self, changes: Changes) -> None:
+        """Apply ``changes()`` in one commit, calling it only once the write lock is held
+        (raises IndexBusy when the lock stays taken)."""
 
     def search(self, query: SearchQuery) -> SearchResults: ...
 
     def rebuild(
-        self, documents: Iterable[Document], on_progress: Callable[[int], None] | None = None
+        self,
+        documents: Iterable[Document],
+        on_progress: Callable[[int], None] | None = None,
+        catch_up: Changes | None = None,
     ) -> int:
-        """Build a fresh index from ``documents`` beside the live one and swap it in atomically."""
+        """Build a fresh index from ``documents`` beside the live one, apply ``catch_up`` under
+        the live index's write lock, and swap the new one in atomically."""
 
     def count(self) -> int: ...

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from marketplace import clock
 from marketplace.db import immediate_transactions
@@ -19,6 +19,7 @@ from marketplace.places.models import Place
 from marketplace.search.analysis import char_terms, pinyin_terms, word_terms
 from marketplace.search.index import Document, IndexUnavailable, SearchIndex
 from marketplace.search.models import SearchOutbox
+from marketplace.search.signals import listings_indexed
 from marketplace.search.whoosh_index import WhooshIndex
 
 logger = logging.getLogger("marketplace.search")
@@ -128,8 +129,8 @@ def drain(index: SearchIndex | None = None, max_rounds: int = 20) -> DrainReport
             ).all()
             if not rows:
                 break
-            documents, deleted = _documents_for({row.listing_id for row in rows}, PlaceNames())
-            index.write(documents, deleted)
+            listing_ids = sorted({row.listing_id for row in rows})
+            index.write(lambda ids=listing_ids: _documents_for(ids, PlaceNames()))
             db.session.execute(
                 update(SearchOutbox)
                 .where(SearchOutbox.id.in_([row.id for row in rows]))
@@ -137,6 +138,7 @@ def drain(index: SearchIndex | None = None, max_rounds: int = 20) -> DrainReport
             )
             db.session.commit()
             applied += len(rows)
+            listings_indexed.send(None, listing_ids=listing_ids)
     return DrainReport(applied=applied, pending=pending_count())
 
 
@@ -198,19 +200,26 @@ def listing_count() -> int:
 
 
 def _all_documents(places: PlaceNames, batch: int = 1000) -> Iterator[Document]:
-    last_id = 0
-    while True:
-        listings = db.session.scalars(
-            _with_place(
-                select(Listing).where(Listing.id > last_id).order_by(Listing.id).limit(batch)
-            )
-        ).all()
-        if not listings:
-            return
-        for listing in listings:
-            yield listing_document(listing, places)
-        last_id = listings[-1].id
-        db.session.expunge_all()
+    """Every listing's document, read in batches by a private session on the app session's
+    connection (same transaction), so batches can be dropped from memory without detaching
+    anything the app session holds."""
+    reader = Session(bind=db.session.connection())
+    try:
+        last_id = 0
+        while True:
+            listings = reader.scalars(
+                _with_place(
+                    select(Listing).where(Listing.id > last_id).order_by(Listing.id).limit(batch)
+                )
+            ).all()
+            if not listings:
+                return
+            for listing in listings:
+                yield listing_document(listing, places)
+            last_id = listings[-1].id
+            reader.expunge_all()
+    finally:
+        reader.close()
 
 
 def rebuild(

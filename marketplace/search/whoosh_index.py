@@ -36,6 +36,7 @@ from marketplace.search.analysis import (
     word_terms,
 )
 from marketplace.search.index import (
+    Changes,
     Document,
     IndexBusy,
     IndexUnavailable,
@@ -234,20 +235,26 @@ class WhooshIndex:
 
     # --- writing -----------------------------------------------------------------------------
 
-    def write(self, upserts: Iterable[Document], deletes: Iterable[int]) -> None:
+    def write(self, changes: Changes) -> None:
         ix = self._open(self._current_generation())
-        self._write_to(ix, upserts, deletes, self.lock_timeout)
+        self._write_to(ix, changes, self.lock_timeout)
 
     @staticmethod
-    def _write_to(
-        ix: whoosh_index.Index, upserts: Iterable[Document], deletes: Iterable[int], timeout: float
-    ) -> None:
+    def _write_to(ix: whoosh_index.Index, changes: Changes, timeout: float) -> None:
+        """Take the write lock, then ask ``changes`` what to write: whatever it reads is then
+        no older than what the index already holds, so a slower writer never overwrites a
+        newer document with an older one."""
         try:
             writer = ix.writer(timeout=timeout)
         except LockError as exc:
             raise IndexBusy(f"the search index stayed locked for {timeout}s") from exc
         except Exception as exc:
             raise IndexUnavailable(f"cannot write search index: {exc}") from exc
+        try:
+            upserts, deletes = changes()
+        except BaseException:
+            writer.cancel()
+            raise
         try:
             for listing_id in deletes:
                 writer.delete_by_term("id", str(listing_id))
@@ -273,7 +280,7 @@ class WhooshIndex:
         self,
         documents: Iterable[Document],
         on_progress: Callable[[int], None] | None = None,
-        catch_up: Callable[[], tuple[list[Document], list[int]]] | None = None,
+        catch_up: Changes | None = None,
     ) -> int:
         """Build a new generation from ``documents``, apply ``catch_up`` under the live index's
         write lock, then point CURRENT at the new generation atomically."""
@@ -294,8 +301,7 @@ class WhooshIndex:
             live_lock = self.hold_write_lock(self.lock_timeout * 6)
             try:
                 if catch_up is not None:
-                    upserts, deletes = catch_up()
-                    self._write_to(ix, upserts, deletes, self.lock_timeout)
+                    self._write_to(ix, catch_up, self.lock_timeout)
                 self._point_current_at(generation)
             finally:
                 if live_lock is not None:

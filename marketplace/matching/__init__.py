@@ -1,0 +1,1 @@
+"""Matching offers and requests: explainable scores, suggestions, alerts, fulfilled requests."""

@@ -1,0 +1,292 @@
+"""Finding the counterparts of a listing, explaining them, alerting owners, closing requests."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from marketplace import clock
+from marketplace.db import lock_row
+from marketplace.errors import Forbidden, NotFound
+from marketplace.extensions import db
+from marketplace.listings import services as listings
+from marketplace.listings.models import Listing
+from marketplace.matching.features import kind_compatible
+from marketplace.matching.models import MatchAlert, MatchDismissal
+from marketplace.matching.scoring import ScoredMatch, reasons_as_dicts, score_pair
+from marketplace.notifications import services as notifications
+from marketplace.places.models import Place
+from marketplace.reservations.models import Reservation
+from marketplace.search import indexer
+from marketplace.search.analysis import word_terms
+from marketplace.search.index import IndexUnavailable, SearchQuery
+
+logger = logging.getLogger("marketplace.matching")
+
+# Same-category listings nearby are considered even when they share no word with the listing.
+NEARBY_SAME_CATEGORY = 20
+
+
+def _config(name: str) -> Any:
+    return current_app.config[name]
+
+
+# --- finding matches -----------------------------------------------------------------------------
+
+
+def matches_for(actor: Any, listing_id: int, limit: int) -> list[ScoredMatch]:
+    """The best counterparts of a listing, for its managers and coordinators."""
+    listing = listings.get_listing(actor, listing_id)
+    if not (listing.is_managed_by(actor) or actor.is_staff):
+        raise Forbidden("Only the owner of this listing sees its matches.")
+    return find_matches(listing, limit, viewer=actor)
+
+
+def _text_of(listing: Listing) -> str:
+    return f"{listing.title} {' '.join(listing.tags or [])}"
+
+
+def find_matches(listing: Listing, limit: int, viewer: Any = None) -> list[ScoredMatch]:
+    """Counterparts from the search index, rescored on explainable features, best first."""
+    if listing.kind == "donation" and listing.side == "request":
+        return []
+    candidates = _candidates(listing)
+    excluded = _dismissed(listing.id)
+    usable = [
+        (candidate, text_score)
+        for candidate, text_score in candidates
+        if candidate.id not in excluded
+        and not candidate.is_managed_by(listing.owner)
+        and (viewer is None or not candidate.is_managed_by(viewer))
+        and _compatible(listing, candidate)
+    ]
+    if not usable:
+        return []
+    now = clock.now()
+    places = _places()
+    weights = _config("MATCHING_WEIGHTS")
+    best_text = max((text_score for _candidate, text_score in usable), default=0.0)
+    own_terms = word_terms(f"{_text_of(listing)} {listing.description}")
+    scored = []
+    for candidate, text_score in usable:
+        request, offer = (listing, candidate) if listing.side == "request" else (candidate, listing)
+        shared = _shared_terms(own_terms, candidate)
+        score, reasons = score_pair(
+            request, offer, text_score, best_text, shared, places, now, weights
+        )
+        scored.append(ScoredMatch(candidate, score, reasons))
+    scored.sort(key=lambda match: (-match.score, -match.listing.id))
+    return scored[:limit]
+
+
+def _compatible(listing: Listing, candidate: Listing) -> bool:
+    if listing.side == candidate.side:
+        return False
+    request, offer = (listing, candidate) if listing.side == "request" else (candidate, listing)
+    return kind_compatible(request.kind, offer.kind)
+
+
+def _candidates(listing: Listing) -> list[tuple[Listing, float]]:
+    """(candidate, text score) pairs: word matches from the index, plus nearby listings of the
+    same category; from the database alone when the index is unavailable."""
+    opposite = "offer" if listing.side == "request" else "request"
+    try:
+        results = indexer.get_index().search(
+            SearchQuery(
+                text=_text_of(listing),
+                side=opposite,
+                available=True,
+                page=1,
+                per_page=_config("MATCHING_CANDIDATES"),
+                with_facets=False,
+            )
+        )
+        scores = {hit.listing_id: hit.score for hit in results.hits}
+    except IndexUnavailable as exc:
+        logger.warning("matching without the search index: %s", exc)
+        scores = {}
+    nearby = _nearby_same_category(listing, opposite)
+    ids = list(scores) + [listing_id for listing_id in nearby if listing_id not in scores]
+    loaded = {
+        candidate.id: candidate
+        for candidate in db.session.scalars(
+            listings.with_details(
+                select(Listing).where(
+                    Listing.id.in_(ids), listings.public_listing(), Listing.status == "open"
+                )
+            )
+        )
+    }
+    return [
+        (loaded[listing_id], scores.get(listing_id, 0.0))
+        for listing_id in ids
+        if listing_id in loaded
+    ]
+
+
+def _nearby_same_category(listing: Listing, side: str) -> list[int]:
+    community_path = "/".join(listing.place.path.split("/")[:3]) + "/"
+    return list(
+        db.session.scalars(
+            select(Listing.id)
+            .join(Place, Listing.place_id == Place.id)
+            .where(
+                Listing.side == side,
+                Listing.category == listing.category,
+                listings.public_listing(),
+                Listing.status == "open",
+                Place.path.startswith(community_path),
+            )
+            .order_by(Listing.created_at.desc())
+            .limit(NEARBY_SAME_CATEGORY)
+        )
+    )
+
+
+def _dismissed(listing_id: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(MatchDismissal.other_listing_id).where(MatchDismissal.listing_id == listing_id)
+        )
+    )
+
+
+def _places() -> dict[int, tuple[str, str]]:
+    return {
+        row.id: (row.kind, row.name)
+        for row in db.session.execute(select(Place.id, Place.kind, Place.name))
+    }
+
+
+def _shared_terms(own_terms: list[str], candidate: Listing) -> list[str]:
+    theirs = set(word_terms(f"{_text_of(candidate)} {candidate.description}"))
+    shared = [
+        term
+        for term in dict.fromkeys(own_terms)
+        if term in theirs and (len(term) > 1 or term.isascii())
+    ]
+    return shared[:5]
+
+
+def dismiss(actor: Any, listing_id: int, other_id: int) -> None:
+    """Never suggest ``other_id`` for this listing again."""
+    listing = listings.get_listing(actor, listing_id)
+    if not listing.is_managed_by(actor):
+        raise Forbidden("Only the owner of this listing dismisses its suggestions.")
+    if db.session.get(Listing, other_id) is None:
+        raise NotFound("No such listing.")
+    if other_id in _dismissed(listing.id):
+        return
+    db.session.add(
+        MatchDismissal(listing_id=listing.id, other_listing_id=other_id, dismissed_by_id=actor.id)
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # dismissed at the same moment by someone else: same outcome
+
+
+# --- alerts --------------------------------------------------------------------------------------
+
+
+def send_alerts(listing_ids: Iterable[int]) -> int:
+    """Tell the owners of open counterparts that a (newly) public listing matches theirs: once
+    per pair, above the threshold, unless they turned alerts off or had enough today."""
+    sent = 0
+    threshold = _config("MATCHING_ALERT_THRESHOLD")
+    for listing_id in listing_ids:
+        listing = db.session.scalar(
+            listings.with_details(select(Listing).where(Listing.id == listing_id))
+        )
+        if listing is None or not listing.is_public:
+            continue
+        for match in find_matches(listing, limit=_config("MATCHING_CANDIDATES")):
+            if match.score < threshold:
+                break
+            sent += _alert(listing, match)
+    db.session.commit()
+    return sent
+
+
+def _alert(listing: Listing, match: ScoredMatch) -> int:
+    recipient = match.listing.owner
+    if not recipient.match_alerts or not recipient.is_active:
+        return 0
+    already = db.session.scalar(
+        select(MatchAlert.id).where(
+            MatchAlert.listing_id == listing.id, MatchAlert.recipient_listing_id == match.listing.id
+        )
+    )
+    if already or _alerts_today(recipient.id) >= _config("MATCHING_ALERTS_PER_DAY"):
+        return 0
+    db.session.add(
+        MatchAlert(
+            listing_id=listing.id,
+            recipient_listing_id=match.listing.id,
+            recipient_id=recipient.id,
+            score=match.score,
+            created_at=clock.now(),
+        )
+    )
+    notifications.queue(
+        recipient.id,
+        "match_found",
+        listing_id=listing.id,
+        title=listing.title,
+        your_listing_id=match.listing.id,
+        your_title=match.listing.title,
+        score=match.score,
+        reasons=reasons_as_dicts(match.reasons),
+    )
+    db.session.flush()
+    return 1
+
+
+def _alerts_today(user_id: int) -> int:
+    since = clock.now() - timedelta(days=1)
+    return (
+        db.session.scalar(
+            select(func.count(MatchAlert.id)).where(
+                MatchAlert.recipient_id == user_id, MatchAlert.created_at >= since
+            )
+        )
+        or 0
+    )
+
+
+def send_alerts_quietly(listing_ids: list[int]) -> None:
+    try:
+        send_alerts(listing_ids)
+    except Exception:
+        logger.exception("match alerts failed for listings %s", listing_ids)
+        db.session.rollback()
+
+
+# --- requests that are met -----------------------------------------------------------------------
+
+
+def close_fulfilled_request(reservation: Reservation, **_kwargs: Any) -> None:
+    """Receiver of reservation_completed: when completed claims cover what a request wanted,
+    the request closes itself and its owner is told."""
+    if reservation.request_id is None:
+        return
+    request = lock_row(Listing, reservation.request_id)
+    if request is None or request.status not in ("open", "fully_reserved"):
+        return
+    covered = db.session.scalar(
+        select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
+            Reservation.request_id == request.id, Reservation.status == "completed"
+        )
+    )
+    if covered < (request.quantity_wanted or 1):
+        return
+    request.status, request.fulfilled_at = "closed", clock.now()
+    notifications.queue(
+        request.owner_id, "request_fulfilled", listing_id=request.id, title=request.title
+    )
