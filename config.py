@@ -163,6 +163,14 @@ def common_settings(instance_path: Path) -> dict[str, Any]:
         # A new public listing alerts the owners of counterparts scoring at least this.
         "MATCHING_ALERT_THRESHOLD": _env_float("MARKETPLACE_MATCH_ALERT_THRESHOLD", 0.6),
         "MATCHING_ALERTS_PER_DAY": _env_int("MARKETPLACE_MATCH_ALERTS_PER_DAY", 5),
+        # 益起来 points: per hour of skill service (hours rounded up to the half hour), and for
+        # the owner of an item lent or given away.
+        "POINTS_PER_SKILL_HOUR": _env_int("MARKETPLACE_POINTS_PER_SKILL_HOUR", 10),
+        "POINTS_FOR_SHARING": _env_int("MARKETPLACE_POINTS_FOR_SHARING", 2),
+        # Hours the claimant has to dispute a skill the provider marked complete.
+        "POINTS_DISPUTE_HOURS": _env_int("MARKETPLACE_POINTS_DISPUTE_HOURS", 72),
+        # Exchanges between the same two users that earn points within 30 days (anti-farming).
+        "POINTS_PAIR_LIMIT_PER_MONTH": _env_int("MARKETPLACE_POINTS_PAIR_LIMIT", 3),
     }
 
 

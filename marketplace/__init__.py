@@ -60,6 +60,7 @@ def _import_models() -> None:
     from marketplace.moderation import models as _moderation  # noqa: F401
     from marketplace.notifications import models as _notifications  # noqa: F401
     from marketplace.places import models as _places  # noqa: F401
+    from marketplace.points import models as _points  # noqa: F401
     from marketplace.reservations import models as _reservations  # noqa: F401
     from marketplace.search import models as _search  # noqa: F401
 
@@ -71,6 +72,7 @@ def _init_extensions(app: Flask) -> None:
     from marketplace.extensions import api, db, migrate
     from marketplace.matching import setup as matching_setup
     from marketplace.moderation.services import connect_signals as connect_moderation_signals
+    from marketplace.points import setup as points_setup
     from marketplace.reservations import setup as reservations_setup
     from marketplace.search import setup as search_setup
 
@@ -86,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
     search_setup.init_app(app)
     reservations_setup.init_app(app)
     matching_setup.init_app(app)
+    points_setup.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -97,7 +100,9 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.notifications.views import blp as notifications_blp
     from marketplace.openapi import register_docs_assets
     from marketplace.places.views import blp as places_blp
+    from marketplace.points.views import blp as points_blp
     from marketplace.reservations.views import blp as reservations_blp
+    from marketplace.stats.views import blp as stats_blp
 
     blueprints = (
         *ACCOUNT_BLUEPRINTS,
@@ -107,6 +112,8 @@ def _register_blueprints(app: Flask) -> None:
         notifications_blp,
         reservations_blp,
         matching_blp,
+        points_blp,
+        stats_blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

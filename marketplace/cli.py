@@ -70,7 +70,7 @@ def load_demo(if_empty: bool) -> None:
     report = demo.load()
     click.echo(
         f"demo: {report.places_created} places, {report.users_created} users and "
-        f"{report.listings_created} listings created"
+        f"{report.listings_created} listings created, {report.exchanges_completed} exchanges completed"
     )
     click.echo(
         "demo accounts (role, e-mail, phone, password; log in with the e-mail or the phone):"

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import Organisation, User
+from marketplace.demo_activity import load_activity
 from marketplace.demo_listings import load_listings
 from marketplace.extensions import db
 from marketplace.places.models import Place
@@ -176,6 +177,7 @@ class LoadReport:
     places_created: int = 0
     users_created: int = 0
     listings_created: int = 0
+    exchanges_completed: int = 0
     places_by_name: dict[str, Place] = field(default_factory=dict)
 
 
@@ -189,6 +191,7 @@ def load() -> LoadReport:
     db.session.commit()
     users = {account.email: _load_user(account, report) for account in DEMO_USERS}
     report.listings_created = load_listings(users, report.places_by_name)
+    report.exchanges_completed = load_activity()
     return report
 
 

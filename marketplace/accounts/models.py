@@ -57,6 +57,10 @@ class User(UserMixin, db.Model):
     completed_exchanges: Mapped[int] = mapped_column(default=0)
     no_shows: Mapped[int] = mapped_column(default=0)
     late_returns: Mapped[int] = mapped_column(default=0)
+    # The 益起来 points: the balance is the sum of the user's ledger, cached here and kept by
+    # conditional updates so it never goes below zero; earned counts only what was earned.
+    points_balance: Mapped[int] = mapped_column(default=0)
+    points_earned: Mapped[int] = mapped_column(default=0)
     # Whether new listings that match this user's open listings are announced in the inbox.
     match_alerts: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
@@ -70,6 +74,7 @@ class User(UserMixin, db.Model):
             "role IN ('resident', 'merchant', 'coordinator', 'admin')", name="role_known"
         ),
         CheckConstraint("status IN ('active', 'suspended')", name="status_known"),
+        CheckConstraint("points_balance >= 0", name="points_balance_not_negative"),
     )
 
     # Set by the login machinery: the key of the login session this request runs under.

@@ -88,6 +88,8 @@ class UserOut(ma.Schema):
     organisation = fields.Nested(OrganisationOut, allow_none=True)
     home_place_id = id_field(allow_none=True)
     match_alerts = fields.Boolean(required=True)
+    points_balance = fields.Integer(required=True)
+    points_earned = fields.Integer(required=True)
     reliability = fields.Function(
         lambda user: ReliabilityOut().dump(user), metadata={"type": "object"}
     )
@@ -95,13 +97,14 @@ class UserOut(ma.Schema):
 
 
 class PublicUserOut(ma.Schema):
-    """What anyone may see of a user: no contact details."""
+    """What anyone may see of a user: no contact details, and never the points ledger."""
 
     id = fields.Integer(required=True)
     display_name = fields.String(required=True)
     role = fields.String(required=True)
     organisation = fields.Nested(OrganisationOut, allow_none=True)
     completed_exchanges = fields.Integer(required=True)
+    points_earned = fields.Integer(required=True)
     created_at = fields.AwareDateTime(required=True)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import distinct, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace import clock
 from marketplace.accounts import signals as account_signals
@@ -111,25 +112,36 @@ def moderate_listing(actor: User, listing_id: int, action: str, reason: str) -> 
     old_state = listing.moderation
     listing.moderation, listing.moderation_reason = new_state, reason
     listing.hidden_with_owner = False
-    resolved = _resolve_open_reports_of_listing(
-        actor,
-        listing.id,
-        "actioned" if new_state in ("hidden", "rejected") else "dismissed",
-        reason,
-    )
-    record(
-        actor,
-        f"{action}_listing",
-        "listing",
-        listing.id,
-        reason,
-        previous=old_state,
-        resolved_reports=resolved,
-    )
-    notifications.queue(
-        listing.owner_id, notification, listing_id=listing.id, title=listing.title, reason=reason
-    )
-    db.session.commit()
+    try:
+        resolved = _resolve_open_reports_of_listing(
+            actor,
+            listing.id,
+            "actioned" if new_state in ("hidden", "rejected") else "dismissed",
+            reason,
+        )
+        record(
+            actor,
+            f"{action}_listing",
+            "listing",
+            listing.id,
+            reason,
+            previous=old_state,
+            resolved_reports=resolved,
+        )
+        notifications.queue(
+            listing.owner_id,
+            notification,
+            listing_id=listing.id,
+            title=listing.title,
+            reason=reason,
+        )
+        db.session.commit()
+    except StaleDataError as exc:
+        # The owner saved an edit since the listing was loaded; decide on what they saved.
+        db.session.rollback()
+        raise Conflict(
+            "stale_version", "The listing changed meanwhile; reload it and decide again."
+        ) from exc
     return listing
 
 

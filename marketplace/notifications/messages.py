@@ -26,6 +26,11 @@ TEMPLATES: dict[str, str] = {
     "return_tomorrow": "提醒：借用的「{title}」明天（{ends_on}）到期，请按时归还。",
     "match_found": "新发布的「{title}」可能正好满足您的「{your_title}」。",
     "request_fulfilled": "您的需求「{title}」已经得到满足，已自动关闭。",
+    "points_earned": "感谢您的分享！「{title}」为您赢得 {points} 积分。",
+    "points_granted": "社区为您的志愿服务发放了 {points} 积分：{reason}",
+    "service_to_confirm": "「{title}」的服务已完成，请在 {hours} 小时内确认或提出异议。",
+    "service_disputed": "有邻居对您提供的服务提出了异议：{reason}",
+    "dispute_resolved": "社区工作人员已处理服务异议：{reason}",
 }
 
 

@@ -530,6 +530,8 @@ def promote_waitlist(listing: Listing) -> list[Reservation]:
         transitions.apply(reservation, "promote", None)
         if listing.auto_confirm:
             reservation.status, reservation.confirmed_at = "confirmed", clock.now()
+            # As for a claim confirmed at once: the one event says where the claim went.
+            reservation.events[-1].to_status = "confirmed"
         else:
             reservation.hold_expires_at = clock.now() + timedelta(
                 hours=_config("RESERVATION_HOLD_HOURS")
@@ -548,6 +550,11 @@ def promote_waitlist(listing: Listing) -> list[Reservation]:
 
 def _fits_now(reservation: Reservation, listing: Listing) -> bool:
     if reservation.slot_id is not None:
+        # A slot that has started is no longer bookable (as for claims): moving a claim up into
+        # it would promise a place nobody can take, and a no-show from the next sweep.
+        slot = db.session.get(ListingSlot, reservation.slot_id)
+        if slot is None or slot.starts_at <= clock.now():
+            return False
         return capacity.take_slot(reservation.slot_id, reservation.quantity)
     if listing.counts_units:
         if reservation.pickup_window_id is not None:

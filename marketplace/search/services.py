@@ -75,11 +75,11 @@ def _search_index(filters: listings.BrowseFilters) -> ListingPage:
         )
     }
     # The database has the last word: anything the index still holds but that is no longer
-    # public is dropped here.
+    # public is dropped here, and not counted either.
     items = [visible[listing_id] for listing_id in ranked_ids if listing_id in visible]
     return ListingPage(
         items=items,
-        total=results.total,
+        total=results.total - (len(ranked_ids) - len(items)),
         page=filters.page,
         per_page=filters.per_page,
         facets=results.facets,

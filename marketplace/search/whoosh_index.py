@@ -163,13 +163,13 @@ class WhooshIndex:
         generation = self._current_generation()
         cached: tuple[str, Searcher] | None = getattr(self._local, "searcher", None)
         try:
-            if cached is not None and cached[0] == generation:
+            if cached is not None and cached[0] == generation and cached[1].up_to_date():
                 searcher = cached[1]
-                if not searcher.up_to_date():
-                    searcher = searcher.refresh()
             else:
                 if cached is not None:
                     cached[1].close()
+                # Never Searcher.refresh(): Whoosh-Reloaded 2.7.5 carries the old reader's
+                # segments into the refreshed one, so replaced and deleted documents stay found.
                 searcher = self._open(generation).searcher()
         except IndexUnavailable:
             self._local.searcher = None
