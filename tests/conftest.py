@@ -73,11 +73,13 @@ def reset_database(app: Flask) -> None:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = make_app(database_url, tmp_path_factory.mktemp("instance"))
     app.test_client_class = ApiClient
     reset_database(app)
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 class TestSession(scoped_session):
@@ -117,6 +119,7 @@ def committed(app: Flask) -> Iterator[Flask]:
     with app.app_context():
         db.session.remove()
         empty_all_tables()
+        db.engine.dispose()  # no pooled connection outlives the test
 
 
 def empty_all_tables() -> None:

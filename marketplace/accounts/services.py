@@ -334,10 +334,23 @@ def suspend_user(actor: User, user_id: int, reason: str) -> User:
     if target.is_suspended:
         raise Conflict("already_suspended", "This user is already suspended.")
     target.status = "suspended"
+    # A suspension may be about a hijacked account: every session and token ends now, and
+    # after reinstatement the user logs in afresh.
+    _end_sessions_and_tokens(target.id)
     db.session.flush()
     user_suspended.send(target, actor=actor, reason=reason)
     db.session.commit()
     return target
+
+
+def _end_sessions_and_tokens(user_id: int) -> None:
+    now = clock.now()
+    for model in (LoginSession, ApiToken):
+        db.session.execute(
+            update(model)
+            .where(model.user_id == user_id, model.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
 
 
 def reinstate_user(actor: User, user_id: int, reason: str) -> User:
@@ -361,7 +374,10 @@ def change_role(actor: User, user_id: int, role: str, organisation_id: int | Non
     if role == "merchant":
         if organisation_id is None:
             raise Invalid({"organisation_id": "A merchant belongs to an organisation."})
-        target.organisation = get_organisation(organisation_id)
+        organisation = db.session.get(Organisation, organisation_id)
+        if organisation is None:
+            raise Invalid({"organisation_id": "No such organisation."})
+        target.organisation = organisation
     else:
         target.organisation = None
     old_role = target.role

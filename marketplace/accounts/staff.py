@@ -37,6 +37,8 @@ def create_account(
         raise Invalid(exc.messages_dict) from exc  # type: ignore[arg-type]
     if role == "merchant" and not data["organisation_name"]:
         raise Invalid({"organisation_name": "A merchant belongs to an organisation."})
+    if role != "merchant" and data["organisation_name"]:
+        raise Invalid({"organisation_name": "Only merchants belong to an organisation."})
     user = services.register(services.Registration(**data))
     if role != "merchant":
         user.role = role

@@ -1,4 +1,9 @@
-"""Combining features into one score between 0 and 1, with the reasons behind it."""
+"""Combining features into one score between 0 and 1, with the reasons behind it.
+
+The score is the weighted mean of the features (weights in ``MATCHING_WEIGHTS``), multiplied by
+the word gate: a counterpart whose text relevance is below ``MATCHING_WORDS_FULL_AT`` counts for
+proportionally less, so that being nearby and on time never makes the wrong thing a match.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,9 @@ from typing import Any
 
 from marketplace.listings.models import Listing
 from marketplace.matching import features
-from marketplace.matching.features import Feature, Reason
+from marketplace.matching.features import Feature, Reason, Wording, WordShare
+from marketplace.search.analysis import word_terms
+from marketplace.text import folded
 
 
 @dataclass(frozen=True)
@@ -16,6 +23,15 @@ class ScoredMatch:
     listing: Listing
     score: float
     reasons: tuple[Reason, ...]
+
+
+def wording(listing: Listing) -> Wording:
+    tags = " ".join(listing.tags or [])
+    return Wording(
+        terms=tuple(word_terms(f"{listing.title} {tags}")),
+        head=folded(f"{listing.title} {tags}"),
+        body=folded(listing.description or ""),
+    )
 
 
 def available_from(offer: Listing, now: datetime) -> datetime | None:
@@ -31,37 +47,51 @@ def available_from(offer: Listing, now: datetime) -> datetime | None:
     return now
 
 
+@dataclass(frozen=True)
+class PairContext:
+    """What scoring a pair needs besides the two listings."""
+
+    places: dict[int, tuple[str, str]]
+    now: datetime
+    weights: dict[str, float]
+    words_full_at: float
+
+
 def score_pair(
     request: Listing,
     offer: Listing,
+    words: WordShare,
     text_score: float,
     best_text_score: float,
-    shared_terms: list[str],
-    places: dict[int, tuple[str, str]],
-    now: datetime,
-    weights: dict[str, float],
+    context: PairContext,
 ) -> tuple[float, tuple[Reason, ...]]:
-    """How well ``offer`` meets ``request``."""
+    """How well ``offer`` meets ``request``: the score (0 to 1) and the reasons, in feature
+    order."""
     owner = offer.owner
+    now = context.now
     parts: dict[str, Feature] = {
-        "text": features.text_relevance(text_score, best_text_score, shared_terms),
+        "text": features.text_relevance(words, text_score, best_text_score),
         "category": features.category_match(request.category, offer.category),
-        "place": features.place_proximity(request.place.path, offer.place.path, places),
+        "place": features.place_proximity(request.place.path, offer.place.path, context.places),
         "time": features.time_fit(
             request.needed_by, available_from(offer, now), offer.expires_at, now
         ),
-        "quantity": features.quantity_fit(request.quantity_wanted, offer.units_left),
+        "quantity": features.quantity_fit(
+            request.quantity_wanted, offer.units_left, offer.per_person_limit
+        ),
         "freshness": features.freshness(offer.created_at, now),
         "reliability": features.reliability(
             owner.completed_exchanges, owner.no_shows, owner.late_returns
         ),
         "urgency": features.urgency(request.urgency),
     }
+    weights = context.weights
     total_weight = sum(weights.get(name, 0.0) for name in parts) or 1.0
-    score = (
+    mean = (
         sum(weights.get(name, 0.0) * feature.value for name, feature in parts.items())
         / total_weight
     )
+    score = mean * features.word_gate(parts["text"].value, context.words_full_at)
     reasons = tuple(reason for feature in parts.values() for reason in feature.reasons)
     return round(min(1.0, max(0.0, score)), 4), reasons
 

@@ -17,20 +17,22 @@ from marketplace.errors import Forbidden, NotFound
 from marketplace.extensions import db
 from marketplace.listings import services as listings
 from marketplace.listings.models import Listing
-from marketplace.matching.features import kind_compatible
+from marketplace.matching.features import Reason, kind_compatible, word_share
 from marketplace.matching.models import MatchAlert, MatchDismissal
-from marketplace.matching.scoring import ScoredMatch, reasons_as_dicts, score_pair
+from marketplace.matching.scoring import (
+    PairContext,
+    ScoredMatch,
+    reasons_as_dicts,
+    score_pair,
+    wording,
+)
 from marketplace.notifications import services as notifications
 from marketplace.places.models import Place
 from marketplace.reservations.models import Reservation
 from marketplace.search import indexer
-from marketplace.search.analysis import word_terms
 from marketplace.search.index import IndexUnavailable, SearchQuery
 
 logger = logging.getLogger("marketplace.matching")
-
-# Same-category listings nearby are considered even when they share no word with the listing.
-NEARBY_SAME_CATEGORY = 20
 
 
 def _config(name: str) -> Any:
@@ -48,19 +50,19 @@ def matches_for(actor: Any, listing_id: int, limit: int) -> list[ScoredMatch]:
     return find_matches(listing, limit, viewer=actor)
 
 
-def _text_of(listing: Listing) -> str:
-    return f"{listing.title} {' '.join(listing.tags or [])}"
-
-
 def find_matches(listing: Listing, limit: int, viewer: Any = None) -> list[ScoredMatch]:
-    """Counterparts from the search index, rescored on explainable features, best first."""
+    """Counterparts from the search index, rescored on explainable features, best first.
+
+    Never suggested: the listing's own side, kinds that cannot meet it, listings that are not
+    public and open, listings managed by its owner (or by ``viewer``), dismissed ones, and
+    listings that share no word with it.
+    """
     if listing.kind == "donation" and listing.side == "request":
         return []
-    candidates = _candidates(listing)
     excluded = _dismissed(listing.id)
     usable = [
         (candidate, text_score)
-        for candidate, text_score in candidates
+        for candidate, text_score in _candidates(listing)
         if candidate.id not in excluded
         and not candidate.is_managed_by(listing.owner)
         and (viewer is None or not candidate.is_managed_by(viewer))
@@ -68,21 +70,32 @@ def find_matches(listing: Listing, limit: int, viewer: Any = None) -> list[Score
     ]
     if not usable:
         return []
-    now = clock.now()
-    places = _places()
-    weights = _config("MATCHING_WEIGHTS")
-    best_text = max((text_score for _candidate, text_score in usable), default=0.0)
-    own_terms = word_terms(f"{_text_of(listing)} {listing.description}")
+    context = PairContext(
+        places=_places(),
+        now=clock.now(),
+        weights=_config("MATCHING_WEIGHTS"),
+        words_full_at=_config("MATCHING_WORDS_FULL_AT"),
+    )
+    best_text = max(text_score for _candidate, text_score in usable)
+    own_words = wording(listing)
     scored = []
     for candidate, text_score in usable:
+        words = word_share(own_words, wording(candidate))
+        if words.share <= 0:
+            continue
         request, offer = (listing, candidate) if listing.side == "request" else (candidate, listing)
-        shared = _shared_terms(own_terms, candidate)
-        score, reasons = score_pair(
-            request, offer, text_score, best_text, shared, places, now, weights
-        )
-        scored.append(ScoredMatch(candidate, score, reasons))
+        score, reasons = score_pair(request, offer, words, text_score, best_text, context)
+        scored.append(ScoredMatch(candidate, score, _for_reader(listing, reasons)))
     scored.sort(key=lambda match: (-match.score, -match.listing.id))
     return scored[:limit]
+
+
+def _for_reader(listing: Listing, reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
+    """The reasons worth showing to the managers of ``listing``: a requester knows how urgent
+    their own request is; an offer's owner wants to know which requests are."""
+    if listing.side == "offer":
+        return reasons
+    return tuple(reason for reason in reasons if reason.code != "urgent")
 
 
 def _compatible(listing: Listing, candidate: Listing) -> bool:
@@ -92,42 +105,75 @@ def _compatible(listing: Listing, candidate: Listing) -> bool:
     return kind_compatible(request.kind, offer.kind)
 
 
+def _counterpart_kind(listing: Listing) -> str | None:
+    """The one kind a counterpart can be, or None when several can (a request for a thing is met
+    by items and donations)."""
+    if listing.kind == "skill":
+        return "skill"
+    return "item" if listing.side == "offer" else None
+
+
+def _query_text(listing: Listing) -> str:
+    return f"{listing.title} {' '.join(listing.tags or [])}"
+
+
 def _candidates(listing: Listing) -> list[tuple[Listing, float]]:
-    """(candidate, text score) pairs: word matches from the index, plus nearby listings of the
-    same category; from the database alone when the index is unavailable."""
+    """(candidate, search score) pairs: the best word matches in the whole index plus the best
+    in the listing's own community, so that a plainer match next door is not crowded out by
+    better-worded ones across the subdistrict. When the index is unavailable: nearby listings of
+    the same category from the database, with no search score."""
     opposite = "offer" if listing.side == "request" else "request"
     try:
-        results = indexer.get_index().search(
-            SearchQuery(
-                text=_text_of(listing),
-                side=opposite,
-                available=True,
-                page=1,
-                per_page=_config("MATCHING_CANDIDATES"),
-                with_facets=False,
-            )
-        )
-        scores = {hit.listing_id: hit.score for hit in results.hits}
+        scores = _searched(listing, opposite)
     except IndexUnavailable as exc:
         logger.warning("matching without the search index: %s", exc)
-        scores = {}
-    nearby = _nearby_same_category(listing, opposite)
-    ids = list(scores) + [listing_id for listing_id in nearby if listing_id not in scores]
+        scores = dict.fromkeys(_nearby_same_category(listing, opposite), 0.0)
+    if not scores:
+        return []
     loaded = {
         candidate.id: candidate
         for candidate in db.session.scalars(
             listings.with_details(
                 select(Listing).where(
-                    Listing.id.in_(ids), listings.public_listing(), Listing.status == "open"
+                    Listing.id.in_(scores), listings.public_listing(), Listing.status == "open"
                 )
             )
         )
     }
     return [
-        (loaded[listing_id], scores.get(listing_id, 0.0))
-        for listing_id in ids
-        if listing_id in loaded
+        (loaded[listing_id], score) for listing_id, score in scores.items() if listing_id in loaded
     ]
+
+
+def _searched(listing: Listing, side: str) -> dict[int, float]:
+    """Listing id -> search score of the listing's words among open public counterparts."""
+    index = indexer.get_index()
+    scores: dict[int, float] = {}
+    for place_id, how_many in (
+        (None, _config("MATCHING_CANDIDATES")),
+        (_community_id(listing), _config("MATCHING_NEARBY_CANDIDATES")),
+    ):
+        results = index.search(
+            SearchQuery(
+                text=_query_text(listing),
+                side=side,
+                kind=_counterpart_kind(listing),
+                place_id=place_id,
+                available=True,
+                page=1,
+                per_page=how_many,
+                with_facets=False,
+            )
+        )
+        for hit in results.hits:
+            scores.setdefault(hit.listing_id, hit.score)
+    return scores
+
+
+def _community_id(listing: Listing) -> int:
+    """The community the listing is in (listings never sit at the subdistrict itself)."""
+    ancestors = listing.place.ancestor_ids
+    return ancestors[1] if len(ancestors) > 1 else ancestors[0]
 
 
 def _nearby_same_category(listing: Listing, side: str) -> list[int]:
@@ -144,7 +190,7 @@ def _nearby_same_category(listing: Listing, side: str) -> list[int]:
                 Place.path.startswith(community_path),
             )
             .order_by(Listing.created_at.desc())
-            .limit(NEARBY_SAME_CATEGORY)
+            .limit(_config("MATCHING_CANDIDATES"))
         )
     )
 
@@ -164,22 +210,13 @@ def _places() -> dict[int, tuple[str, str]]:
     }
 
 
-def _shared_terms(own_terms: list[str], candidate: Listing) -> list[str]:
-    theirs = set(word_terms(f"{_text_of(candidate)} {candidate.description}"))
-    shared = [
-        term
-        for term in dict.fromkeys(own_terms)
-        if term in theirs and (len(term) > 1 or term.isascii())
-    ]
-    return shared[:5]
-
-
 def dismiss(actor: Any, listing_id: int, other_id: int) -> None:
     """Never suggest ``other_id`` for this listing again."""
     listing = listings.get_listing(actor, listing_id)
     if not listing.is_managed_by(actor):
         raise Forbidden("Only the owner of this listing dismisses its suggestions.")
-    if db.session.get(Listing, other_id) is None:
+    other = db.session.get(Listing, other_id)
+    if other is None or not other.is_visible_to(actor):
         raise NotFound("No such listing.")
     if other_id in _dismissed(listing.id):
         return

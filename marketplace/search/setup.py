@@ -53,7 +53,10 @@ def reindex(if_missing: bool) -> None:
             bar.update(count - done)
             done = count
 
-        count = indexer.rebuild(index, on_progress=advance)
+        try:
+            count = indexer.rebuild(index, on_progress=advance)
+        except IndexUnavailable as exc:
+            raise click.ClickException(f"{exc}; the live index was left as it was") from exc
     click.echo(f"search: indexed {count} listings")
 
 

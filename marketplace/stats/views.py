@@ -22,12 +22,17 @@ blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Figures")
 @blp.route("/stats", methods=["GET"])
 @staff_required
 @blp.arguments(StatsArgs, location="query")
-@blp.response(200, StatsOut, content_type="application/json")
-@blp.alt_response(
-    200,
-    description="With format=csv: the same figures as section,key,value rows",
-    content_type="text/csv",
-    success=True,
+@blp.response(200, StatsOut)
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The figures; with format=csv the same as section,key,value rows",
+            "content": {
+                "application/json": {"schema": StatsOut},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    }
 )
 @documents_errors(blp, 401, 403)
 def stats(args: dict[str, Any]) -> Any:
