@@ -10,6 +10,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace import clock
@@ -351,6 +352,7 @@ def update_listing(actor: User, listing_id: int, data: dict[str, Any]) -> Listin
             "pickup_windows",
         )
     listing.updated_at = now
+    flag_modified(listing, "updated_at")  # every edit is a new version, even within one clock tick
     text_changed = any(field in changes for field in CONTENT_FIELDS)
     listing_submitted.send(listing, actor=actor, created=False, text_changed=text_changed)
     _commit_or_stale(listing)

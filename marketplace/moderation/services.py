@@ -88,6 +88,12 @@ def decide_listing_moderation(
         listing.moderation, listing.moderation_reason = "pending", f"prohibited word: {word}"
     elif listing.moderation == "hidden":
         return  # stays hidden until a coordinator restores it
+    elif listing.moderation == "rejected":
+        # A rejection sticks until a coordinator has looked at the corrected listing.
+        listing.moderation, listing.moderation_reason = (
+            "pending",
+            "edited after rejection; waiting for a coordinator",
+        )
     elif publishes_at_once(actor):
         if created or listing.moderation != "approved":
             listing.moderation, listing.moderation_reason = "approved", ""

@@ -1,0 +1,133 @@
+"""`flask listings expire`: closes listings past their end and reminds owners three days before,
+once; running it again changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from marketplace import clock
+from tests.listing_factories import ItemOfferFactory
+from tests.listings.fixtures import NOW
+from tests.listings.state import notifications_of, stored
+
+
+def _expire(cli):
+    result = cli("listings", "expire")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_listing_past_its_end_expires_and_its_owner_is_told(cli, client):
+    listing = ItemOfferFactory(title="旧书包", expires_at=NOW - timedelta(minutes=1))
+    running = ItemOfferFactory(expires_at=NOW + timedelta(days=10))
+
+    output = _expire(cli)
+
+    assert output == "listings: 1 expired, 0 owners reminded\n"
+    assert stored(listing.id).status == "expired"
+    assert stored(listing.id).updated_at == NOW
+    assert stored(running.id).status == "open"
+    assert [(n.kind, n.payload) for n in notifications_of(listing.owner)] == [
+        ("listing_expired", {"listing_id": listing.id, "title": "旧书包"})
+    ]
+    assert client.get(f"/api/v1/listings/{listing.id}").status_code == 404
+
+
+def test_listing_ending_exactly_now_expires(cli):
+    listing = ItemOfferFactory(expires_at=NOW)
+
+    _expire(cli)
+
+    assert stored(listing.id).status == "expired"
+
+
+def test_expiring_twice_changes_nothing_the_second_time(cli):
+    listing = ItemOfferFactory(expires_at=NOW - timedelta(days=1))
+    _expire(cli)
+    clock.advance(timedelta(hours=1))
+
+    output = _expire(cli)
+
+    assert output == "listings: 0 expired, 0 owners reminded\n"
+    assert stored(listing.id).updated_at == NOW
+    assert len(notifications_of(listing.owner)) == 1
+
+
+@pytest.mark.parametrize("status", ["withdrawn", "closed", "expired"])
+def test_listings_already_ended_are_left_alone(cli, status):
+    listing = ItemOfferFactory(status=status, expires_at=NOW - timedelta(days=1))
+
+    _expire(cli)
+
+    assert stored(listing.id).status == status
+    assert notifications_of(listing.owner) == []
+
+
+def test_fully_reserved_listing_expires_too(cli):
+    listing = ItemOfferFactory(status="fully_reserved", expires_at=NOW - timedelta(days=1))
+
+    _expire(cli)
+
+    assert stored(listing.id).status == "expired"
+
+
+def test_owner_is_reminded_three_days_before_the_end_once(cli):
+    # 2026-12-04 01:00 UTC is 09:00 on 4 December in Qingxi.
+    listing = ItemOfferFactory(title="旧书包", expires_at=NOW + timedelta(days=2, hours=23))
+
+    first = _expire(cli)
+    clock.advance(timedelta(days=1))
+    second = _expire(cli)
+
+    assert first == "listings: 0 expired, 1 owners reminded\n"
+    assert second == "listings: 0 expired, 0 owners reminded\n"
+    assert stored(listing.id).status == "open"
+    assert stored(listing.id).expiry_reminded_at == NOW
+    assert [(n.kind, n.payload) for n in notifications_of(listing.owner)] == [
+        (
+            "listing_expiring",
+            {"listing_id": listing.id, "title": "旧书包", "expires_on": "2026-12-04"},
+        )
+    ]
+
+
+def test_no_reminder_while_the_end_is_more_than_three_days_away(cli):
+    listing = ItemOfferFactory(expires_at=NOW + timedelta(days=3, minutes=1))
+
+    _expire(cli)
+    assert notifications_of(listing.owner) == []
+
+    clock.advance(timedelta(minutes=1))
+    _expire(cli)
+    assert [n.kind for n in notifications_of(listing.owner)] == ["listing_expiring"]
+
+
+def test_reminded_listing_expires_later_with_its_own_notice(cli):
+    listing = ItemOfferFactory(expires_at=NOW + timedelta(days=1))
+    _expire(cli)
+    clock.advance(timedelta(days=2))
+
+    _expire(cli)
+
+    assert stored(listing.id).status == "expired"
+    assert [n.kind for n in notifications_of(listing.owner)] == [
+        "listing_expiring",
+        "listing_expired",
+    ]
+
+
+def test_renewed_listing_is_reminded_again_before_its_new_end(cli, client_as):
+    listing = ItemOfferFactory(expires_at=NOW + timedelta(days=1))
+    _expire(cli)
+    client_as(listing.owner).post(f"/api/v1/listings/{listing.id}/renew", json={})
+    clock.advance(timedelta(days=29))
+
+    _expire(cli)
+
+    assert stored(listing.id).status == "open"
+    assert [n.kind for n in notifications_of(listing.owner)] == [
+        "listing_expiring",
+        "listing_expiring",
+    ]

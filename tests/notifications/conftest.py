@@ -1,0 +1,4 @@
+"""Fixtures of the notification tests (see tests/listings/fixtures.py and actors.py)."""
+
+from tests.listings.actors import client_of, merchant_owner  # noqa: F401
+from tests.listings.fixtures import community, frozen_clock, poster, poster_client  # noqa: F401
