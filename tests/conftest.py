@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from marketplace import clock, create_app
@@ -36,10 +37,32 @@ def pytest_report_header() -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return os.environ.get(DATABASE_URL_VARIABLE) or (
-        f"sqlite:///{tmp_path_factory.mktemp('database') / 'test.sqlite3'}"
-    )
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    """The database of this test process. Under pytest-xdist every worker gets its own: a
+    SQLite file in its temporary directory, or a PostgreSQL database named after the one
+    given with the worker's id appended (created when missing)."""
+    configured = os.environ.get(DATABASE_URL_VARIABLE)
+    if not configured:
+        return f"sqlite:///{tmp_path_factory.mktemp('database') / 'test.sqlite3'}"
+    if worker_id == "master":
+        return configured
+    return _postgres_database_for_worker(configured, worker_id)
+
+
+def _postgres_database_for_worker(configured: str, worker_id: str) -> str:
+    url = make_url(configured)
+    name = f"{url.database}_{worker_id}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).scalar()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def make_app(database_url: str, instance_path: Path, **overrides: Any) -> Flask:
