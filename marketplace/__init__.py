@@ -103,6 +103,8 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.points.views import blp as points_blp
     from marketplace.reservations.views import blp as reservations_blp
     from marketplace.stats.views import blp as stats_blp
+    from marketplace.web import init_app as init_web
+    from marketplace.web import security as web_security
 
     blueprints = (
         *ACCOUNT_BLUEPRINTS,
@@ -123,3 +125,5 @@ def _register_blueprints(app: Flask) -> None:
         {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]},
     )
     register_docs_assets(app)
+    init_web(app)
+    web_security.init_app(app)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 logger = logging.getLogger("marketplace.errors")
@@ -108,6 +108,27 @@ class Unavailable(DomainError):
     status, code, message = 503, "unavailable", "The service is busy; try again shortly."
 
 
+# Renders an error as an HTML page for the web front end: (status, code, message, details,
+# headers) -> response. Plugged in by marketplace.web, so this module never imports it.
+PageRenderer = Callable[[int, str, str, Mapping[str, Any], Mapping[str, str]], Response]
+_page_renderer: PageRenderer | None = None
+
+
+def render_pages_with(renderer: PageRenderer | None) -> None:
+    """Answer errors of pages (paths outside /api/) with HTML from ``renderer``; the API keeps
+    the JSON error shape."""
+    global _page_renderer
+    _page_renderer = renderer
+
+
+def _wants_page() -> bool:
+    return (
+        _page_renderer is not None
+        and has_request_context()
+        and not request.path.startswith("/api/")
+    )
+
+
 def error_response(
     status: int,
     code: str,
@@ -115,6 +136,11 @@ def error_response(
     details: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
+    if _wants_page():
+        try:
+            return _page_renderer(status, code, message, details or {}, headers or {})  # type: ignore[misc]
+        except Exception:
+            logger.exception("the error page could not be rendered; answering in JSON")
     response = jsonify(
         {"error": {"code": code, "message": message, "details": dict(details or {})}}
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -24,6 +25,10 @@ from marketplace.errors import Forbidden, Unauthorized
 from marketplace.extensions import login_manager
 
 CSRF_HEADER = "X-CSRF-Token"
+# HTML forms cannot set headers; they send the same token in a hidden field of this name.
+CSRF_FORM_FIELD = "csrf_token"
+# The Flask session key holding the random seed of an anonymous visitor's CSRF token.
+ANONYMOUS_CSRF_SEED = "csrf_seed"
 # Endpoints that do not act as the logged-in user, so a session cookie gives them nothing to forge.
 CSRF_EXEMPT_ENDPOINTS = frozenset({"auth.login", "auth.register"})
 
@@ -74,18 +79,64 @@ def csrf_token(session_key: str | None = None) -> str | None:
     key = session_key or getattr(current_user, "login_session_key", None)
     if not key:
         return None
+    return _hmac(b"csrf:" + key.encode())
+
+
+def anonymous_csrf_token() -> str:
+    """The CSRF token of a visitor who is not logged in (the web login and registration forms):
+    an HMAC of a random seed kept in the signed Flask session, so another site can neither read
+    nor forge it and cannot log the visitor in to an account of its choosing (login CSRF)."""
+    seed = session.get(ANONYMOUS_CSRF_SEED)
+    if not seed:
+        seed = session[ANONYMOUS_CSRF_SEED] = secrets.token_urlsafe(16)
+    return _hmac(b"anonymous-csrf:" + seed.encode())
+
+
+def form_csrf_token() -> str:
+    """The token a page puts in its forms: the login session's, or the visitor's."""
+    if current_user.is_authenticated and g.get("auth_method") == "session":
+        return csrf_token() or ""
+    return anonymous_csrf_token()
+
+
+def _hmac(message: bytes) -> str:
     secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, b"csrf:" + key.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def _supplied_csrf_token() -> str:
+    """The token from the X-CSRF-Token header, or else from a form's csrf_token field."""
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return request.form.get(CSRF_FORM_FIELD, "")
+    return ""
+
+
+def _is_page_request() -> bool:
+    return not request.path.startswith("/api/")
 
 
 def _check_csrf() -> None:
     if request.method in SAFE_METHODS or request.endpoint in CSRF_EXEMPT_ENDPOINTS:
         return
-    if not current_user.is_authenticated or g.get("auth_method") != "session":
+    if not current_user.is_authenticated:
+        # The API's anonymous endpoints (login, register) change nothing a cookie could forge;
+        # the web front end's anonymous forms carry the visitor's session-bound token.
+        if _is_page_request():
+            seed = session.get(ANONYMOUS_CSRF_SEED)
+            expected_anonymous = anonymous_csrf_token() if seed else None
+            _require_token(expected_anonymous)
         return
-    expected = csrf_token()
-    supplied = request.headers.get(CSRF_HEADER, "")
-    if not expected or not hmac.compare_digest(expected, supplied):
+    if g.get("auth_method") != "session":
+        return
+    _require_token(csrf_token())
+
+
+def _require_token(expected: str | None) -> None:
+    supplied = _supplied_csrf_token()
+    if not expected or not hmac.compare_digest(expected.encode(), supplied.encode()):
         raise Forbidden(
             f"Send the {CSRF_HEADER} header that login and /auth/me return.", code="csrf_failed"
         )

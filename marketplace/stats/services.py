@@ -197,9 +197,11 @@ def _points(subtree: Any, period: Period) -> tuple[int, int]:
     base = [_between(PointsEntry.created_at, period)]
     if members is not None:
         base.append(PointsEntry.user_id.in_(members))
+    # A revoked grant was never earned: its compensating entry counts against it, as it does
+    # against the member's ``points_earned``.
     earned = db.session.scalar(
         select(func.coalesce(func.sum(PointsEntry.delta), 0)).where(
-            *base, PointsEntry.reason.in_(EARNING_REASONS)
+            *base, PointsEntry.reason.in_((*EARNING_REASONS, "grant_revoked"))
         )
     )
     redeemed = db.session.scalar(
@@ -272,6 +274,47 @@ def _active_grids(place: Place | None, period: Period, limit: int = 5) -> list[d
     return ranking[:limit]
 
 
+def weekly_activity(actor: Any, place_id: int | None, period: Period) -> list[dict[str, Any]]:
+    """Per local week (Monday first) of the period: listings posted and exchanges completed,
+    every week present even when nothing happened in it (for the coordinators' charts)."""
+    if not actor.is_staff:
+        raise Forbidden("Only community coordinators see the figures.")
+    subtree = _subtree(place_id)
+    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
+    first_monday = period.first_day - timedelta(days=period.first_day.weekday())
+    weeks: dict[date, dict[str, Any]] = {}
+    monday = first_monday
+    while monday <= period.last_day:
+        weeks[monday] = {"week_start": monday, "listings": 0, "completed": 0}
+        monday += timedelta(days=7)
+
+    def week_of(moment: datetime) -> dict[str, Any] | None:
+        day = moment.astimezone(zone).date()
+        return weeks.get(day - timedelta(days=day.weekday()))
+
+    posted = db.session.scalars(
+        select(Listing.created_at).where(
+            _between(Listing.created_at, period), _in_place(Listing.place_id, subtree)
+        )
+    )
+    for created_at in posted:
+        if (week := week_of(created_at)) is not None:
+            week["listings"] += 1
+    completed = db.session.scalars(
+        select(Reservation.completed_at)
+        .join(Listing, Reservation.listing_id == Listing.id)
+        .where(
+            Reservation.status == "completed",
+            _between(Reservation.completed_at, period),
+            _in_place(Listing.place_id, subtree),
+        )
+    )
+    for completed_at in completed:
+        if (week := week_of(completed_at)) is not None:
+            week["completed"] += 1
+    return list(weeks.values())
+
+
 def as_csv_rows(result: Figures) -> list[list[Any]]:
     """The same figures as (section, key, value) rows."""
     rows: list[list[Any]] = [["section", "key", "value"]]
@@ -298,9 +341,11 @@ def as_csv_rows(result: Figures) -> list[list[Any]]:
     rows.append(["points", "earned", result.points_earned])
     rows.append(["points", "redeemed", result.points_redeemed])
     for row in result.top_categories:
-        rows.append(["top_categories", row["category"], row["listings"]])
+        rows.append(["top_categories", f"{row['category']}:listings", row["listings"]])
+        rows.append(["top_categories", f"{row['category']}:completed", row["completed"]])
     for row in result.most_active_grids:
-        rows.append(["most_active_grids", row["name"], row["listings"] + row["completed"]])
+        rows.append(["most_active_grids", f"{row['name']}:listings", row["listings"]])
+        rows.append(["most_active_grids", f"{row['name']}:completed", row["completed"]])
     return rows
 
 
@@ -353,15 +398,15 @@ def impact(actor: Any, organisation_id: int, period: Period) -> dict[str, Any]:
         .where(
             Listing.organisation_id == organisation_id,
             Listing.kind == "donation",
-            _between(Reservation.created_at, period),
+            # Claimed in the period, or handed over in it (perhaps claimed before it began).
+            _between(Reservation.created_at, period) | _between(Reservation.picked_up_at, period),
         )
     ).all()
     for created_at, picked_up_at, quantity, claimant_id, status in claims:
-        if status in ("waitlisted", "declined", "expired", "cancelled"):
-            continue
-        row = month_of(created_at)
-        row["units_claimed"] += quantity
-        if picked_up_at is not None:
+        claimed = status not in ("waitlisted", "declined", "expired", "cancelled")
+        if claimed and _within(created_at, period):
+            month_of(created_at)["units_claimed"] += quantity
+        if _within(picked_up_at, period):
             month_of(picked_up_at)["units_handed_over"] += quantity
             month_of(picked_up_at)["residents"].add(claimant_id)
     ordered = [
@@ -376,13 +421,17 @@ def impact(actor: Any, organisation_id: int, period: Period) -> dict[str, Any]:
             name: sum(row[name] for row in ordered)
             for name in ("donations_listed", "units_listed", "units_claimed", "units_handed_over")
         }
-        | {"residents_served": len(_handed_over_claimants(claims))},
+        | {"residents_served": len(_handed_over_claimants(claims, period))},
     }
 
 
-def _handed_over_claimants(claims: list[Any]) -> set[int]:
+def _within(moment: datetime | None, period: Period) -> bool:
+    return moment is not None and period.start <= moment < period.end
+
+
+def _handed_over_claimants(claims: list[Any], period: Period) -> set[int]:
     return {
         claimant
         for _created, picked_up, _quantity, claimant, _status in claims
-        if picked_up is not None
+        if _within(picked_up, period)
     }

@@ -1,0 +1,204 @@
+"""The Chinese words the pages show for the service's slugs, error codes and match reasons.
+
+Only wording lives here: every rule stays in the domain services. An error code or validation
+message without a Chinese wording is shown as the API words it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from marketplace.listings.models import CATEGORIES
+
+SIDES = {"offer": "提供", "request": "需求"}
+KINDS = {"item": "物品", "skill": "技能", "donation": "捐赠"}
+MODES = {"give": "赠送", "lend": "借用"}
+URGENCIES = {"low": "不急", "normal": "一般", "high": "紧急"}
+LISTING_STATUSES = {
+    "open": "可申请",
+    "fully_reserved": "已约满",
+    "closed": "已结束",
+    "expired": "已过期",
+    "withdrawn": "已撤下",
+}
+MODERATION_STATES = {
+    "pending": "待审核",
+    "approved": "已通过",
+    "rejected": "未通过",
+    "hidden": "已隐藏",
+}
+RESERVATION_STATUSES = {
+    "waitlisted": "候补中",
+    "pending": "待确认",
+    "confirmed": "已确认，待领取",
+    "picked_up": "已交接",
+    "returned": "已归还",
+    "completed": "已完成",
+    "declined": "未被接受",
+    "cancelled": "已取消",
+    "expired": "已过期",
+    "no_show": "爽约",
+}
+REPORT_REASONS = {
+    "spam": "垃圾广告",
+    "prohibited": "违禁物品",
+    "fraud": "疑似诈骗",
+    "offensive": "内容不当",
+    "unsafe": "存在安全隐患",
+    "other": "其他",
+}
+REPORT_OUTCOMES = {"dismissed": "驳回举报", "actioned": "已处理"}
+MODERATION_ACTIONS = {
+    "approve": "通过",
+    "reject": "不通过",
+    "hide": "隐藏",
+    "restore": "恢复",
+}
+ROLES = {"resident": "居民", "merchant": "商户", "coordinator": "社工", "admin": "管理员"}
+USER_STATUSES = {"active": "正常", "suspended": "已停用"}
+POINTS_REASONS = {
+    "skill_service": "技能服务",
+    "lending": "借出物品",
+    "giving": "赠送物品",
+    "volunteer_grant": "志愿服务奖励",
+    "grant_revoked": "撤销奖励",
+    "redemption": "兑换礼品",
+    "redemption_refund": "兑换退回",
+}
+REDEMPTION_STATUSES = {
+    "pending": "待领取",
+    "handed_over": "已领取",
+    "cancelled": "已取消",
+    "expired": "已过期",
+}
+PLACE_KINDS = {
+    "subdistrict": "街道",
+    "community": "村/社区",
+    "grid": "网格",
+    "space": "场所",
+    "zone": "功能区",
+    "station": "服务站",
+}
+RESERVATION_ACTIONS = {
+    "confirm": "确认",
+    "decline": "不接受",
+    "cancel": "取消预约",
+    "pickup": "核对领取码并交接",
+    "return": "已归还",
+    "complete": "完成",
+    "no_show": "记为爽约",
+}
+
+ERROR_CODES = {
+    "unauthorized": "请先登录。",
+    "forbidden": "您没有权限进行这个操作。",
+    "not_found": "找不到这个页面或内容。",
+    "method_not_allowed": "不支持这个操作。",
+    "invalid": "有些内容填写得不对，请检查标红的项目。",
+    "bad_request": "请求有误。",
+    "throttled": "尝试次数太多，请稍后再试。",
+    "internal_error": "系统出了点问题，请稍后再试。",
+    "unavailable": "系统繁忙，请稍后再试。",
+    "payload_too_large": "提交的内容太大。",
+    "csrf_failed": "页面已过期，请刷新页面后重新提交。",
+    "invalid_credentials": "手机号/邮箱或密码不正确。",
+    "account_suspended": "该账号已被停用，请联系社区工作人员。",
+    "organisation_required": "捐赠只能由商户或组织发布。",
+    "own_listing": "不能申请自己发布的内容。",
+    "sold_out": "已经被领完了。",
+    "slot_full": "这个时段已约满。",
+    "overlap": "这些日期已有人预约借用。",
+    "quota_exceeded": "您进行中的预约太多了，请先完成或取消一些。",
+    "not_claimable": "这条信息现在不能申请。",
+    "invalid_transition": "当前状态下不能进行这个操作。",
+    "stale_version": "内容已被修改，请刷新后重新编辑。",
+    "wrong_code": "领取码不正确。",
+    "pickup_locked": "领取码错误次数太多，请稍后再试。",
+    "email_taken": "这个邮箱已注册。",
+    "phone_taken": "这个手机号已注册。",
+    "organisation_exists": "这个组织名称已被注册。",
+    "already_registered": "这个邮箱、手机号或组织已注册。",
+    "already_reported": "您已举报过，社工正在处理。",
+    "already_suspended": "该用户已被停用。",
+    "not_suspended": "该用户没有被停用。",
+    "out_of_stock": "这份礼品已经兑完了。",
+    "insufficient_points": "积分不足。",
+    "reason_required": "请填写原因。",
+}
+
+# marshmallow's and the services' field messages, as the pages show them.
+FIELD_MESSAGES = {
+    "Missing data for required field.": "必填。",
+    "Field may not be null.": "必填。",
+    "Not a valid integer.": "请填写整数。",
+    "Not a valid date.": "请填写有效日期。",
+    "Not a valid datetime.": "请填写有效的日期和时间。",
+    "Not a valid string.": "请填写文字。",
+    "Not a valid email address.": "请填写有效的邮箱地址。",
+    "Not a valid URL.": "请填写有效的网址。",
+    "Must be one of: offer, request.": "请选择提供或需求。",
+    "Enter a mainland mobile number, e.g. 13912345678.": "请填写大陆手机号，例如 13912345678。",
+    "Give an e-mail address or a mobile number.": "请填写邮箱或手机号（至少一项）。",
+    "The pick-up code has six digits.": "领取码是 6 位数字。",
+    "The pick-up code has the digits 0-9 only.": "领取码只包含数字 0-9。",
+    "The code has six digits.": "兑换码是 6 位数字。",
+    "No such place.": "没有这个地点。",
+    "Must be in the future.": "必须是将来的时间。",
+}
+
+_LENGTH_PREFIXES = {
+    "Shorter than minimum length ": "太短，至少 {} 个字。",
+    "Longer than maximum length ": "太长，最多 {} 个字。",
+    "Length must be between ": "长度须在 {} 之间。",
+    "Must be greater than or equal to ": "不能小于 {}。",
+    "Must be less than or equal to ": "不能大于 {}。",
+}
+
+
+def field_message(message: str) -> str:
+    """A validation message in Chinese when it has a wording here, else as the API gives it."""
+    if message in FIELD_MESSAGES:
+        return FIELD_MESSAGES[message]
+    for prefix, wording in _LENGTH_PREFIXES.items():
+        if message.startswith(prefix):
+            return wording.format(message[len(prefix) :].rstrip("."))
+    if message.startswith("Must be one of:"):
+        return "请从选项中选择。"
+    return message
+
+
+def error_message(code: str, message: str) -> str:
+    return ERROR_CODES.get(code, message)
+
+
+# --- match reasons -------------------------------------------------------------------------------
+
+
+def match_reason(reason: Mapping[str, Any]) -> str:
+    """One reason of a match in plain Chinese, e.g. 同在清溪村健康广场, 需要日期前可用."""
+    code = reason.get("code", "")
+    if code.startswith("same_"):
+        return f"同在{reason.get('place', '')}"
+    if code == "category":
+        return f"同属「{CATEGORIES.get(reason.get('category', ''), reason.get('category', ''))}」"
+    if code == "words":
+        terms = reason.get("terms") or []
+        return f"都提到：{'、'.join(str(term) for term in terms)}"
+    if code == "covers_part":
+        return f"可满足部分（剩 {reason.get('left')} / 需要 {reason.get('wanted')}）"
+    if code == "covers_all":
+        return f"数量足够（剩 {reason.get('left')}）"
+    if code == "reliable":
+        return f"信用好（已完成 {reason.get('completed')} 次交换）"
+    return MATCH_REASONS.get(code, code)
+
+
+MATCH_REASONS = {
+    "available_before_needed_by": "需要日期前可用",
+    "available_after_needed_by": "需要日期后才可用",
+    "nothing_left_in_time": "来不及提供",
+    "expires_before_available": "可用前就会过期",
+    "expires_soon": "即将过期",
+    "urgent": "急需",
+}

@@ -1,0 +1,182 @@
+"""A coordinator's pages: the moderation queue, reports, users and the figures with charts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import render_template, request, url_for
+from flask_login import current_user
+
+from marketplace.accounts import services as accounts
+from marketplace.accounts.schemas import ReasonIn
+from marketplace.errors import DomainError
+from marketplace.listings.models import CATEGORIES
+from marketplace.moderation import services as moderation
+from marketplace.moderation.schemas import ModerateIn, ResolveIn
+from marketplace.places import services as places
+from marketplace.reservations import services as reservations
+from marketplace.stats import services as stats
+from marketplace.web import bp, charts, forms, labels
+from marketplace.web.pages import done, refused, safe_next, staff_required
+
+PER_PAGE = 20
+QUEUE_LIMIT = 50
+FIGURES_WEEKS = 12
+# An approval needs no explanation; the API still records one.
+APPROVAL_REASON = "审核通过"
+
+
+def _page_number() -> int:
+    number = forms.as_integer(request.args.get("page", "1"))
+    return number if isinstance(number, int) and 1 <= number <= 10_000 else 1
+
+
+@bp.get("/staff/queue")
+@staff_required
+def queue() -> Any:
+    return render_template(
+        "web/queue.html", queue=moderation.review_queue(current_user, QUEUE_LIMIT)
+    )
+
+
+@bp.post("/staff/listings/<int:listing_id>/moderate")
+@staff_required
+def moderate(listing_id: int) -> Any:
+    target = forms_target(url_for("web.queue"))
+    body = forms.cleaned(request.form, ("action", "reason"))
+    if body.get("action") == "approve":
+        body.setdefault("reason", APPROVAL_REASON)
+    try:
+        data = forms.parse(ModerateIn(), body)
+        listing = moderation.moderate_listing(
+            current_user, listing_id, data["action"], data["reason"]
+        )
+    except DomainError as error:
+        return refused(forms.FormProblem.of(error), target)
+    state = labels.MODERATION_STATES.get(listing.moderation, listing.moderation)
+    return done(f"「{listing.title}」{state}。", target)
+
+
+def forms_target(default: str) -> str:
+    return safe_next(request.form.get("next"), default)
+
+
+@bp.get("/staff/reports")
+@staff_required
+def reports() -> Any:
+    status = (
+        request.args.get("status") if request.args.get("status") in ("open", "resolved") else None
+    )
+    page = _page_number()
+    items, total = moderation.list_reports(current_user, status or "open", page, PER_PAGE)
+    return render_template(
+        "web/reports.html", items=items, total=total, page=page, per_page=PER_PAGE,
+        status=status or "open",
+    )  # fmt: skip
+
+
+@bp.post("/staff/reports/<int:report_id>/resolve")
+@staff_required
+def resolve_report(report_id: int) -> Any:
+    target = url_for("web.reports")
+    try:
+        data = forms.parse(ResolveIn(), forms.cleaned(request.form, ("outcome", "note")))
+        moderation.resolve_report(current_user, report_id, data["outcome"], data["note"])
+    except DomainError as error:
+        return refused(forms.FormProblem.of(error), target)
+    return done("举报已处理。", target)
+
+
+@bp.get("/staff/users")
+@staff_required
+def users() -> Any:
+    status = request.args.get("status") or None
+    role = request.args.get("role") or None
+    page = _page_number()
+    problem = forms.FormProblem()
+    items: list[Any] = []
+    total = 0
+    try:
+        items, total = accounts.list_users(
+            current_user,
+            status if status in labels.USER_STATUSES else None,
+            role if role in labels.ROLES else None,
+            page,
+            PER_PAGE,
+        )
+    except DomainError as error:
+        problem = forms.FormProblem.of(error)
+    return render_template(
+        "web/users.html", items=items, total=total, page=page, per_page=PER_PAGE,
+        status=status, role=role, problem=problem,
+    )  # fmt: skip
+
+
+@bp.post("/staff/users/<int:user_id>/<action>")
+@staff_required
+def user_action(user_id: int, action: str) -> Any:
+    target = url_for("web.users")
+    service = {"suspend": accounts.suspend_user, "reinstate": accounts.reinstate_user}.get(action)
+    if service is None:
+        return refused(forms.FormProblem("不支持这个操作。"), target)
+    try:
+        data = forms.parse(ReasonIn(), forms.cleaned(request.form, ("reason",)))
+        user = service(current_user, user_id, data["reason"])
+    except DomainError as error:
+        return refused(forms.FormProblem.of(error), target)
+    return done(f"{user.display_name}：{labels.USER_STATUSES[user.status]}。", target)
+
+
+@bp.get("/staff/figures")
+@staff_required
+def figures() -> Any:
+    today = reservations.local_today()
+    place_id = forms.as_integer(request.args.get("place_id", ""))
+    place_id = place_id if isinstance(place_id, int) else None
+    problem = forms.FormProblem()
+    result = weeks = None
+    try:
+        period = stats.local_period(today - timedelta(days=7 * FIGURES_WEEKS - 1), today)
+        result = stats.figures(current_user, place_id, period)
+        weeks = stats.weekly_activity(current_user, place_id, period)
+    except DomainError as error:
+        problem = forms.FormProblem.of(error)
+    return render_template(
+        "web/figures.html",
+        result=result,
+        problem=problem,
+        place_id=place_id,
+        places=places.list_places(),
+        charts=_figure_charts(result, weeks) if result is not None and weeks is not None else {},
+    )
+
+
+def _figure_charts(result: stats.Figures, weeks: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "weekly": charts.grouped_columns(
+            [f"{week['week_start'].month}/{week['week_start'].day}" for week in weeks],
+            {
+                "发布": [week["listings"] for week in weeks],
+                "完成交换": [week["completed"] for week in weeks],
+            },
+            title="每周发布与完成交换",
+        ),
+        "categories": charts.horizontal_bars(
+            [
+                (
+                    CATEGORIES.get(row["category"], row["category"]),
+                    row["listings"],
+                    row["completed"],
+                )
+                for row in result.top_categories
+            ],
+            ("发布", "完成交换"),
+            title="按类别",
+        ),
+        "grids": charts.horizontal_bars(
+            [(row["name"], row["listings"], row["completed"]) for row in result.most_active_grids],
+            ("发布", "完成交换"),
+            title="按网格",
+        ),
+    }
