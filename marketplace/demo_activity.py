@@ -37,6 +37,12 @@ EXCHANGES: tuple[tuple[str, str, dict[str, Any], str], ...] = (
         {"loan_days": (1, 3), "request": "需要血压计"},
         "claimant",
     ),
+    (
+        "chen@qingxi.example",
+        "冲击电钻出借",
+        {"loan_days": (3, 4), "request": "需要一台电钻"},
+        "claimant",
+    ),
 )
 
 

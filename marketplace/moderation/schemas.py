@@ -69,7 +69,7 @@ class QueueOut(ma.Schema):
 
 class AuditArgs(PageArgs):
     target_type = fields.String(
-        validate=validate.OneOf(("listing", "user", "report", "organisation"))
+        validate=validate.OneOf(("listing", "user", "report", "organisation", "award"))
     )
     # Not id_field(): query strings are text, which a strict integer field refuses.
     target_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
