@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -332,9 +333,12 @@ def update_listing(actor: User, listing_id: int, data: dict[str, Any]) -> Listin
     _validate(values, given=changes.keys(), now=now, unchanged=_existing_times(listing))
     if "place_id" in changes:
         _require_place(changes["place_id"], "place_id")
+    _refuse_less_than_claimed(listing, changes)
     for field in SCALAR_FIELDS:
         if field in changes:
             setattr(listing, field, changes[field])
+    if listing.status == "fully_reserved" and listing.units_left:
+        listing.status = "open"  # more units: claimable again (the sweeper moves the waitlist up)
     if "slots" in changes:
         listing.slots = _merged_children(
             listing.slots,
@@ -359,6 +363,27 @@ def update_listing(actor: User, listing_id: int, data: dict[str, Any]) -> Listin
     return listing
 
 
+def _refuse_less_than_claimed(listing: Listing, changes: dict[str, Any]) -> None:
+    """An edit cannot take back what claims already hold: units, booked slot places or slots."""
+    errors: dict[str, str] = {}
+    quantity = changes.get("quantity")
+    if listing.counts_units and quantity is not None and quantity < listing.units_reserved:
+        errors["quantity"] = (
+            f"{listing.units_reserved} are already claimed; the quantity cannot go below that."
+        )
+    if "slots" in changes:
+        kept = {entry["id"]: entry for entry in changes["slots"] if "id" in entry}
+        for slot in listing.slots:
+            if slot.booked and slot.id not in kept:
+                errors["slots"] = (
+                    f"Slot {slot.id} has bookings and cannot be removed; cancel them first."
+                )
+            elif slot.id in kept and kept[slot.id].get("capacity", slot.capacity) < slot.booked:
+                errors["slots"] = f"Slot {slot.id} already has {slot.booked} bookings."
+    if errors:
+        raise Invalid(errors)
+
+
 def _stale(listing: Listing) -> Conflict:
     return Conflict(
         "stale_version",
@@ -375,6 +400,12 @@ def _commit_or_stale(listing: Listing) -> None:
         raise Conflict(
             "stale_version",
             "The listing changed since you loaded it; reload and apply your edit again.",
+        ) from exc
+    except IntegrityError as exc:
+        # Whatever still refers to what the edit removed (a claim on a pick-up window).
+        db.session.rollback()
+        raise Conflict(
+            "in_use", "Something you removed is still used by a claim; cancel the claim first."
         ) from exc
 
 

@@ -1,0 +1,80 @@
+"""An owner's edit cannot take back what claims already hold; it answers 422/409, never 500."""
+
+from __future__ import annotations
+
+from tests.listing_factories import DonationOfferFactory
+from tests.reservation_factories import DonationReservationFactory, SkillReservationFactory
+
+
+def _patch(client_as, listing, body):
+    return client_as(listing.owner).patch(
+        f"/api/v1/listings/{listing.id}", json={"version": listing.version, **body}
+    )
+
+
+def test_quantity_cannot_go_below_the_units_already_claimed(client_as):
+    listing = DonationOfferFactory(quantity=5)
+    DonationReservationFactory(listing=listing, quantity=3)
+
+    response = _patch(client_as, listing, {"quantity": 2})
+
+    assert response.status_code == 422
+    assert "quantity" in response.json["error"]["details"]["fields"]
+    assert listing.quantity == 5
+
+
+def test_raising_the_quantity_of_a_fully_claimed_offer_opens_it_again(client_as):
+    listing = DonationOfferFactory(quantity=2)
+    DonationReservationFactory(listing=listing, quantity=2)
+    assert listing.status == "fully_reserved"
+
+    response = _patch(client_as, listing, {"quantity": 4})
+
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "open"
+    assert response.json["availability"]["units_left"] == 2
+
+
+def test_a_booked_slot_cannot_be_removed_or_shrunk_below_its_bookings(client_as):
+    first = SkillReservationFactory()
+    listing, slot = first.listing, first.slot
+    slot.capacity = 3
+    SkillReservationFactory(listing=listing)
+    assert slot.booked == 2
+
+    removed = _patch(client_as, listing, {"slots": []})
+    shrunk = _patch(
+        client_as,
+        listing,
+        {
+            "slots": [
+                {
+                    "id": slot.id,
+                    "starts_at": slot.starts_at.isoformat(),
+                    "ends_at": slot.ends_at.isoformat(),
+                    "capacity": 1,
+                }
+            ]
+        },
+    )
+
+    assert removed.status_code == 422
+    assert shrunk.status_code == 422
+    assert [s.id for s in listing.slots] == [slot.id]
+
+
+def test_removing_a_pick_up_window_that_a_claim_uses_is_a_conflict(client_as):
+    reservation = DonationReservationFactory()
+    listing = reservation.listing
+    other = listing.pickup_windows[0]
+    start = other.starts_at.isoformat()
+    end = other.ends_at.isoformat()
+
+    response = _patch(
+        client_as,
+        listing,
+        {"pickup_windows": [{"starts_at": start, "ends_at": end, "place_id": other.place_id}]},
+    )
+
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "in_use"

@@ -1,0 +1,349 @@
+"""``flask reservations sweep``: stale holds expire, missed pick-ups become no-shows, late loans
+are flagged, waitlists move up and reminders go out the day before; run again, it does nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from marketplace import clock
+from marketplace.extensions import db
+from marketplace.notifications.models import Notification
+from marketplace.reservations.models import Reservation
+from tests.listing_factories import (
+    DonationOfferFactory,
+    ItemOfferFactory,
+    LendOfferFactory,
+    ListingSlotFactory,
+    PickupWindowFactory,
+    SkillOfferFactory,
+)
+from tests.reservation_factories import (
+    LOCAL_ZONE,
+    DonationReservationFactory,
+    LoanReservationFactory,
+    ReservationFactory,
+    SkillReservationFactory,
+    local_today,
+)
+from tests.reservations.helpers import (
+    NOW,
+    act,
+    notice_kinds,
+    notices,
+    reliability,
+    reservation_of,
+    stored_listing,
+)
+
+QUIET = "reservations: 0 holds expired, 0 no-shows, 0 loans overdue, 0 promoted, 0 reminders\n"
+
+
+def sweep(cli: Any) -> str:
+    result = cli("reservations", "sweep")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def at_local(day_offset: int, hour: int, minute: int = 0) -> datetime:
+    """A time in Qingxi, ``day_offset`` days from today."""
+    day = local_today() + timedelta(days=day_offset)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LOCAL_ZONE)
+
+
+def move_clock_to(moment: datetime) -> None:
+    clock.advance(moment - clock.now())
+
+
+# --- holds ------------------------------------------------------------------------------------------
+
+
+def test_an_unconfirmed_hold_expires_after_its_time(cli: Any, owner: Any, claimant: Any) -> None:
+    item = ItemOfferFactory(owner=owner, quantity=1)
+    reservation = ReservationFactory(listing=item, claimant=claimant)
+    clock.advance(timedelta(hours=23, minutes=59))
+    assert sweep(cli) == QUIET
+    clock.advance(timedelta(minutes=1))
+
+    output = sweep(cli)
+
+    assert output.startswith("reservations: 1 holds expired, 0 no-shows")
+    stored = reservation_of(reservation.id)
+    assert stored.status == "expired"
+    assert stored.closed_at == NOW + timedelta(hours=24)
+    expire = stored.events[-1]
+    assert (expire.action, expire.actor_id, expire.at) == ("expire", None, clock.now())
+    assert notice_kinds(claimant) == ["reservation_expired"]
+    assert notice_kinds(owner) == ["reservation_expired"]
+    listing = stored_listing(item)
+    assert (listing.units_reserved, listing.status) == (0, "open")
+    assert reliability(claimant) == (
+        0,
+        0,
+        0,
+    )  # an owner who never answered is not the claimant's fault
+
+
+def test_a_confirmed_claim_never_expires(cli: Any) -> None:
+    reservation = ReservationFactory(status="confirmed")
+    clock.advance(timedelta(days=3))
+
+    sweep(cli)
+
+    assert reservation_of(reservation.id).status == "confirmed"
+
+
+# --- no-shows ---------------------------------------------------------------------------------------
+
+
+def test_a_missed_pickup_window_becomes_a_no_show_after_the_grace(cli: Any, claimant: Any) -> None:
+    rice = DonationOfferFactory(quantity=5)
+    window = rice.pickup_windows[0]
+    reservation = DonationReservationFactory(listing=rice, claimant=claimant, quantity=2)
+    move_clock_to(window.ends_at + timedelta(minutes=29))
+    sweep(cli)
+    assert reservation_of(reservation.id).status == "confirmed"
+    clock.advance(timedelta(minutes=2))
+
+    output = sweep(cli)
+
+    assert "1 no-shows" in output
+    stored = reservation_of(reservation.id)
+    assert stored.status == "no_show"
+    assert stored.events[-1].actor_id is None
+    assert reliability(claimant) == (0, 1, 0)
+    assert stored_listing(rice).units_reserved == 0
+    assert notice_kinds(claimant) == ["reservation_no_show"]
+    assert notice_kinds(rice.owner) == ["reservation_no_show"]
+
+
+def test_the_no_show_grace_is_configurable(app: Any, cli: Any, monkeypatch: Any) -> None:
+    monkeypatch.setitem(app.config, "RESERVATION_NO_SHOW_GRACE_MINUTES", 0)
+    reservation = DonationReservationFactory()
+    move_clock_to(reservation.pickup_window.ends_at + timedelta(seconds=1))
+
+    sweep(cli)
+
+    assert reservation_of(reservation.id).status == "no_show"
+
+
+def test_a_missed_skill_slot_becomes_a_no_show(cli: Any, claimant: Any) -> None:
+    reservation = SkillReservationFactory(claimant=claimant, status="confirmed")
+    slot = reservation.slot
+    move_clock_to(slot.ends_at + timedelta(minutes=31))
+
+    sweep(cli)
+
+    assert reservation_of(reservation.id).status == "no_show"
+    assert reliability(claimant) == (0, 1, 0)
+    db.session.refresh(slot)
+    assert slot.booked == 0
+
+
+def test_a_loan_not_collected_on_its_first_day_becomes_a_no_show(cli: Any) -> None:
+    reservation = LoanReservationFactory(status="confirmed")  # from tomorrow
+    move_clock_to(at_local(2, 0, 29))
+    sweep(cli)
+    assert reservation_of(reservation.id).status == "confirmed"
+    move_clock_to(at_local(2, 0, 31))
+
+    sweep(cli)
+
+    assert reservation_of(reservation.id).status == "no_show"
+
+
+def test_a_pending_claim_past_its_window_expires_rather_than_being_a_no_show(
+    cli: Any, claimant: Any
+) -> None:
+    rice = DonationOfferFactory(auto_confirm=False)
+    reservation = DonationReservationFactory(listing=rice, claimant=claimant, status="pending")
+    move_clock_to(rice.pickup_windows[0].ends_at + timedelta(hours=1))
+
+    sweep(cli)
+
+    assert reservation_of(reservation.id).status == "expired"
+    assert reliability(claimant) == (0, 0, 0)
+
+
+# --- overdue loans ----------------------------------------------------------------------------------
+
+
+def test_a_loan_past_its_last_day_is_flagged_overdue_and_both_sides_reminded_once(
+    cli: Any, owner: Any, owner_client: Any, claimant: Any
+) -> None:
+    today = local_today()
+    drill = LendOfferFactory(owner=owner)
+    reservation = LoanReservationFactory(
+        listing=drill,
+        claimant=claimant,
+        status="picked_up",
+        starts_on=today - timedelta(days=2),
+        ends_on=today,
+    )
+    move_clock_to(at_local(0, 23, 59))
+    sweep(cli)
+    assert reservation_of(reservation.id).overdue is False
+    move_clock_to(at_local(1, 0, 1))
+
+    first = sweep(cli)
+    second = sweep(cli)
+
+    assert "1 loans overdue" in first
+    assert second == QUIET
+    stored = reservation_of(reservation.id)
+    assert (stored.status, stored.overdue) == ("picked_up", True)
+    assert notice_kinds(claimant) == ["loan_overdue"]
+    assert notice_kinds(owner) == ["loan_overdue"]
+    assert notices(claimant)[0].payload["ends_on"] == today.isoformat()
+
+    act(owner_client, reservation, "return")
+    assert reliability(claimant) == (0, 0, 1)
+    assert reservation_of(reservation.id).overdue is False
+
+
+# --- reminders --------------------------------------------------------------------------------------
+
+
+def test_pickup_reminders_go_out_the_day_before_once(cli: Any) -> None:
+    window_tomorrow = DonationReservationFactory()  # window starts in 24 hours
+    slot_tomorrow = SkillReservationFactory(status="pending")
+    loan_tomorrow = LoanReservationFactory(status="confirmed")  # starts at midnight
+    rice = DonationOfferFactory(pickup_windows=[])
+    later_window = PickupWindowFactory(
+        listing=rice, starts_at=NOW + timedelta(days=1, minutes=1), ends_at=NOW + timedelta(days=2)
+    )
+    not_yet = DonationReservationFactory(listing=rice, pickup_window=later_window)
+    loan_later = LoanReservationFactory(
+        status="confirmed",
+        starts_on=local_today() + timedelta(days=2),
+        ends_on=local_today() + timedelta(days=3),
+    )
+    no_time_to_remind = ReservationFactory(status="confirmed")  # a give-away has no window
+
+    first = sweep(cli)
+    second = sweep(cli)
+
+    assert "3 reminders" in first
+    assert second == QUIET
+    for reminded in (window_tomorrow, slot_tomorrow, loan_tomorrow):
+        assert notice_kinds(reminded.claimant) == ["pickup_tomorrow"]
+        assert notice_kinds(reminded.listing.owner) == []
+        assert reservation_of(reminded.id).reminded_at == NOW
+    for quiet in (not_yet, loan_later, no_time_to_remind):
+        assert notice_kinds(quiet.claimant) == []
+
+    clock.advance(timedelta(minutes=1))
+    assert "1 reminders" in sweep(cli)
+    assert notice_kinds(not_yet.claimant) == ["pickup_tomorrow"]
+
+
+def test_return_reminder_goes_out_the_day_before_the_last_day_once(cli: Any) -> None:
+    today = local_today()
+    due_tomorrow = LoanReservationFactory(
+        status="picked_up", starts_on=today, ends_on=today + timedelta(days=1)
+    )
+    due_later = LoanReservationFactory(
+        status="picked_up", starts_on=today, ends_on=today + timedelta(days=2)
+    )
+
+    first = sweep(cli)
+    second = sweep(cli)
+
+    assert "1 reminders" in first
+    assert second == QUIET
+    [notice] = notices(due_tomorrow.claimant)
+    assert notice.kind == "return_tomorrow"
+    assert notice.payload["ends_on"] == (today + timedelta(days=1)).isoformat()
+    assert notice_kinds(due_later.claimant) == []
+
+
+# --- idempotence ------------------------------------------------------------------------------------
+
+
+def everything_swept() -> tuple[Any, ...]:
+    """What a sweep can change, as stored."""
+    db.session.expire_all()
+    reservations = db.session.scalars(select(Reservation).order_by(Reservation.id)).all()
+    notifications = db.session.scalars(select(Notification).order_by(Notification.id)).all()
+    return (
+        [
+            (r.id, r.status, r.overdue, r.reminded_at, r.return_reminded_at, len(r.events))
+            for r in reservations
+        ],
+        [(n.user_id, n.kind, n.payload.get("reservation_id")) for n in notifications],
+        [(r.listing.id, r.listing.units_reserved, r.listing.status) for r in reservations],
+    )
+
+
+def a_bit_of_everything() -> None:
+    """A stale hold with a waitlist behind it, missed pick-ups of every kind with a waitlist
+    behind one, a late loan, and pick-ups and returns due tomorrow."""
+    item = ItemOfferFactory(quantity=1)
+    ReservationFactory(listing=item, hold_expires_at=NOW - timedelta(hours=6))
+    ReservationFactory(listing=item, status="waitlisted")
+    rice = DonationOfferFactory(quantity=4, per_person_limit=2, pickup_windows=[])
+    past_window = PickupWindowFactory(
+        listing=rice, starts_at=NOW - timedelta(hours=5), ends_at=NOW - timedelta(hours=1)
+    )
+    tomorrows_window = PickupWindowFactory(listing=rice)
+    DonationReservationFactory(listing=rice, pickup_window=past_window, quantity=2)
+    DonationReservationFactory(listing=rice, pickup_window=tomorrows_window, quantity=2)
+    DonationReservationFactory(
+        listing=rice, pickup_window=tomorrows_window, status="waitlisted", quantity=2
+    )
+    haircut = SkillOfferFactory(slots=[])
+    ListingSlotFactory(
+        listing=haircut, starts_at=NOW - timedelta(hours=3), ends_at=NOW - timedelta(hours=2)
+    )
+    SkillReservationFactory(listing=haircut, status="confirmed")
+    today = local_today()
+    LoanReservationFactory(
+        status="picked_up", starts_on=today - timedelta(days=4), ends_on=today - timedelta(days=1)
+    )
+    LoanReservationFactory(status="picked_up", starts_on=today, ends_on=today + timedelta(days=1))
+    LoanReservationFactory(status="confirmed", starts_on=today - timedelta(days=1), ends_on=today)
+
+
+def test_sweeping_twice_does_everything_once(cli: Any) -> None:
+    a_bit_of_everything()
+
+    first = sweep(cli)
+    after_first = everything_swept()
+    second = sweep(cli)
+
+    assert first.startswith("reservations: 1 holds expired, 3 no-shows, 1 loans overdue, ")
+    assert first.endswith(" promoted, 3 reminders\n")
+    assert second == QUIET
+    assert everything_swept() == after_first
+    assert [row[1] for row in after_first[0]] == [
+        "expired",  # the stale hold
+        "pending",  # moved up behind it
+        "no_show",  # its window is over
+        "confirmed",  # collects tomorrow (a reminder)
+        "confirmed",  # moved up into the room the no-show left (a reminder too)
+        "no_show",  # the skill slot is over
+        "picked_up",  # overdue now
+        "picked_up",  # due back tomorrow (a reminder)
+        "no_show",  # the loan was never collected
+    ]
+
+
+@pytest.mark.parametrize("hours", [0, 12])
+def test_a_sweep_with_nothing_due_changes_nothing(cli: Any, hours: int) -> None:
+    item = ItemOfferFactory(quantity=1)
+    ReservationFactory(listing=item)
+    ReservationFactory(listing=item, status="waitlisted")
+    haircut = SkillOfferFactory(slots=[])
+    ListingSlotFactory(
+        listing=haircut, starts_at=NOW + timedelta(days=3), ends_at=NOW + timedelta(days=4)
+    )
+    SkillReservationFactory(listing=haircut, status="confirmed")
+    clock.advance(timedelta(hours=hours))
+    before = everything_swept()
+
+    assert sweep(cli) == QUIET
+
+    assert everything_swept() == before

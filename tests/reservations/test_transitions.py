@@ -1,0 +1,460 @@
+"""Moving a reservation through its states over HTTP: confirm, decline, cancel, pick up (with the
+claimant's code), return, complete and no-show; who hears of it; what is recorded."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from marketplace import clock
+from tests.factories import CoordinatorFactory, MerchantFactory
+from tests.listing_factories import DonationOfferFactory, ItemOfferFactory, LendOfferFactory
+from tests.reservation_factories import (
+    DonationReservationFactory,
+    LoanReservationFactory,
+    ReservationFactory,
+    local_today,
+    organisation_listing,
+)
+from tests.reservations.helpers import (
+    NOW,
+    act,
+    assert_error,
+    assert_field_errors,
+    claim,
+    notice_kinds,
+    notices,
+    reliability,
+    reservation_of,
+    stored_listing,
+)
+
+
+def wrong_code_for(reservation: Any) -> str:
+    return "000000" if reservation.pickup_code != "000000" else "111111"
+
+
+# --- confirm and decline ---------------------------------------------------------------------------
+
+
+def test_owner_confirms_a_pending_claim(owner_client: Any, owner: Any, claimant: Any) -> None:
+    reservation = ReservationFactory(listing=ItemOfferFactory(owner=owner), claimant=claimant)
+    clock.advance(timedelta(hours=2))
+
+    response = act(owner_client, reservation, "confirm")
+
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "confirmed"
+    assert response.json["confirmed_at"] == "2026-12-01T04:00:00+00:00"
+    assert response.json["hold_expires_at"] is None
+    assert response.json["pickup_code"] is None  # the owner asks the claimant for it
+    assert response.json["events"][-1] == {
+        "action": "confirm",
+        "from_status": "pending",
+        "to_status": "confirmed",
+        "actor_id": owner.id,
+        "at": "2026-12-01T04:00:00+00:00",
+        "note": "",
+    }
+    assert notice_kinds(claimant) == ["reservation_confirmed"]
+    assert notice_kinds(owner) == []
+
+
+def test_organisation_member_confirms_a_claim_of_the_organisations_listing(
+    client_as: Any, claimant: Any
+) -> None:
+    rice = organisation_listing(DonationOfferFactory, auto_confirm=False)
+    reservation = DonationReservationFactory(listing=rice, claimant=claimant, status="pending")
+    colleague = MerchantFactory(organisation=rice.organisation)
+
+    response = act(client_as(colleague), reservation, "confirm")
+
+    assert response.status_code == 200, response.json
+    assert reservation_of(reservation.id).events[-1].actor_id == colleague.id
+    assert notice_kinds(claimant) == ["reservation_confirmed"]
+
+
+def test_owner_declines_with_a_reason_and_the_unit_goes_back(
+    owner_client: Any, owner: Any, claimant: Any
+) -> None:
+    item = ItemOfferFactory(owner=owner, quantity=1)
+    reservation = ReservationFactory(listing=item, claimant=claimant)
+    assert stored_listing(item).status == "fully_reserved"
+
+    response = act(owner_client, reservation, "decline", reason="已经送人了")
+
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "declined"
+    assert response.json["close_reason"] == "已经送人了"
+    assert response.json["closed_at"] == "2026-12-01T02:00:00+00:00"
+    listing = stored_listing(item)
+    assert (listing.units_reserved, listing.status) == (0, "open")
+    [notice] = notices(claimant)
+    assert notice.kind == "reservation_declined"
+    assert notice.payload["reason"] == "已经送人了"
+
+
+def test_decline_needs_a_reason(owner_client: Any, owner: Any) -> None:
+    reservation = ReservationFactory(listing=ItemOfferFactory(owner=owner))
+
+    assert_field_errors(act(owner_client, reservation, "decline"), "reason")
+    assert_field_errors(act(owner_client, reservation, "decline", reason="  "), "reason")
+    assert reservation_of(reservation.id).status == "pending"
+
+
+# --- cancel ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["pending", "confirmed"])
+def test_claimant_cancels_without_a_reason(
+    claimant_client: Any, claimant: Any, owner: Any, status: str
+) -> None:
+    item = ItemOfferFactory(owner=owner)
+    reservation = ReservationFactory(listing=item, claimant=claimant, status=status)
+
+    response = act(claimant_client, reservation, "cancel")
+
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "cancelled"
+    assert response.json["events"][-1]["actor_id"] == claimant.id
+    assert (stored_listing(item).units_reserved, stored_listing(item).status) == (0, "open")
+    assert notice_kinds(owner) == ["reservation_cancelled"]
+    assert notice_kinds(claimant) == []
+
+
+def test_owner_cancels_only_with_a_reason(owner_client: Any, owner: Any, claimant: Any) -> None:
+    item = ItemOfferFactory(owner=owner)
+    reservation = ReservationFactory(listing=item, claimant=claimant, status="confirmed")
+
+    without = act(owner_client, reservation, "cancel")
+    blank = act(owner_client, reservation, "cancel", reason="   ")
+    assert reservation_of(reservation.id).status == "confirmed"
+    response = act(owner_client, reservation, "cancel", reason="东西坏了")
+
+    assert_error(without, 409, "reason_required")
+    assert_error(blank, 409, "reason_required")
+    assert response.status_code == 200
+    assert response.json["close_reason"] == "东西坏了"
+    assert stored_listing(item).units_reserved == 0
+    [notice] = notices(claimant)
+    assert (notice.kind, notice.payload["reason"]) == ("reservation_cancelled", "东西坏了")
+
+
+def test_coordinator_cancels_with_a_reason_and_both_parties_hear_of_it(
+    client_as: Any, owner: Any, claimant: Any
+) -> None:
+    coordinator = CoordinatorFactory()
+    coordinator_client = client_as(coordinator)
+    item = ItemOfferFactory(owner=owner)
+    reservation = ReservationFactory(listing=item, claimant=claimant)
+
+    without = act(coordinator_client, reservation, "cancel")
+    response = act(coordinator_client, reservation, "cancel", reason="违反社区公约")
+
+    assert_error(without, 409, "reason_required")
+    assert response.status_code == 200
+    assert response.json["events"][-1]["actor_id"] == coordinator.id
+    assert response.json["events"][-1]["note"] == "违反社区公约"
+    assert notice_kinds(claimant) == ["reservation_cancelled"]
+    assert notice_kinds(owner) == ["reservation_cancelled"]
+    assert notice_kinds(coordinator) == []
+
+
+def test_picked_up_claim_cannot_be_cancelled(claimant_client: Any, claimant: Any) -> None:
+    reservation = ReservationFactory(claimant=claimant, status="picked_up")
+
+    details = assert_error(act(claimant_client, reservation, "cancel"), 409, "invalid_transition")
+
+    assert details == {"status": "picked_up", "action": "cancel"}
+
+
+# --- pick-up codes ---------------------------------------------------------------------------------
+
+
+def test_pickup_with_the_claimants_code_hands_the_item_over(
+    owner_client: Any, owner: Any, claimant: Any
+) -> None:
+    item = ItemOfferFactory(owner=owner, quantity=1)
+    reservation = ReservationFactory(listing=item, claimant=claimant, status="confirmed")
+
+    response = act(owner_client, reservation, "pickup", code=reservation.pickup_code)
+
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "picked_up"
+    assert response.json["picked_up_at"] == "2026-12-01T02:00:00+00:00"
+    listing = stored_listing(item)
+    assert (listing.units_handed_over, listing.status) == (1, "closed")
+    assert notice_kinds(claimant) == ["reservation_picked_up"]
+
+
+def test_wrong_code_is_refused_and_counted(owner_client: Any, owner: Any) -> None:
+    item = ItemOfferFactory(owner=owner)
+    reservation = ReservationFactory(listing=item, status="confirmed")
+
+    response = act(owner_client, reservation, "pickup", code=wrong_code_for(reservation))
+
+    assert assert_error(response, 409, "wrong_code") == {"attempts_left": 4}
+    stored = reservation_of(reservation.id)
+    assert (stored.status, stored.pickup_failures) == ("confirmed", 1)
+    assert stored_listing(item).units_handed_over == 0
+
+
+@pytest.mark.parametrize("code", ["12345", "1234567", "abcdef", "１２３４５６", "123456\n"])
+def test_pickup_code_has_six_ascii_digits(owner_client: Any, owner: Any, code: str) -> None:
+    reservation = ReservationFactory(listing=ItemOfferFactory(owner=owner), status="confirmed")
+
+    assert_field_errors(act(owner_client, reservation, "pickup", code=code), "code")
+    assert_field_errors(act(owner_client, reservation, "pickup"), "code")
+    assert reservation_of(reservation.id).pickup_failures == 0
+
+
+def test_five_wrong_codes_lock_the_pickup_for_fifteen_minutes(
+    owner_client: Any, owner: Any
+) -> None:
+    reservation = ReservationFactory(listing=ItemOfferFactory(owner=owner), status="confirmed")
+    wrong, right = wrong_code_for(reservation), reservation.pickup_code
+
+    left = [
+        assert_error(act(owner_client, reservation, "pickup", code=wrong), 409, "wrong_code")
+        for _ in range(5)
+    ]
+    locked = act(owner_client, reservation, "pickup", code=right)
+    clock.advance(timedelta(minutes=14, seconds=59))
+    still_locked = act(owner_client, reservation, "pickup", code=right)
+    clock.advance(timedelta(seconds=1))
+    unlocked = act(owner_client, reservation, "pickup", code=right)
+
+    assert [details["attempts_left"] for details in left] == [4, 3, 2, 1, 0]
+    retry_after = assert_error(locked, 409, "pickup_locked")["retry_after"]
+    assert 900 <= retry_after <= 901
+    assert locked.headers["Retry-After"] == str(retry_after)
+    assert assert_error(still_locked, 409, "pickup_locked")["retry_after"] in (1, 2)
+    assert unlocked.status_code == 200, unlocked.json
+    assert unlocked.json["status"] == "picked_up"
+
+
+def test_the_lock_belongs_to_one_reservation(owner_client: Any, owner: Any) -> None:
+    item = ItemOfferFactory(owner=owner, quantity=2)
+    locked, other = (ReservationFactory(listing=item, status="confirmed") for _ in range(2))
+    for _ in range(5):
+        act(owner_client, locked, "pickup", code=wrong_code_for(locked))
+
+    response = act(owner_client, other, "pickup", code=other.pickup_code)
+
+    assert response.status_code == 200
+    assert_error(act(owner_client, locked, "pickup", code=locked.pickup_code), 409, "pickup_locked")
+
+
+def test_wrong_codes_count_afresh_after_the_lock(owner_client: Any, owner: Any) -> None:
+    reservation = ReservationFactory(listing=ItemOfferFactory(owner=owner), status="confirmed")
+    for _ in range(5):
+        act(owner_client, reservation, "pickup", code=wrong_code_for(reservation))
+    clock.advance(timedelta(minutes=15))
+
+    response = act(owner_client, reservation, "pickup", code=wrong_code_for(reservation))
+
+    assert assert_error(response, 409, "wrong_code") == {"attempts_left": 4}
+
+
+def test_pickup_lock_is_configurable(
+    app: Any, owner_client: Any, owner: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setitem(app.config, "PICKUP_MAX_FAILURES", 2)
+    monkeypatch.setitem(app.config, "PICKUP_LOCK_MINUTES", 1)
+    reservation = ReservationFactory(listing=ItemOfferFactory(owner=owner), status="confirmed")
+    for _ in range(2):
+        act(owner_client, reservation, "pickup", code=wrong_code_for(reservation))
+
+    locked = act(owner_client, reservation, "pickup", code=reservation.pickup_code)
+    clock.advance(timedelta(minutes=1))
+    unlocked = act(owner_client, reservation, "pickup", code=reservation.pickup_code)
+
+    assert 60 <= assert_error(locked, 409, "pickup_locked")["retry_after"] <= 61
+    assert unlocked.status_code == 200
+
+
+def test_pickup_of_an_unconfirmed_claim_is_an_invalid_transition(
+    owner_client: Any, owner: Any
+) -> None:
+    reservation = ReservationFactory(listing=ItemOfferFactory(owner=owner), status="pending")
+
+    response = act(owner_client, reservation, "pickup", code=reservation.pickup_code)
+
+    assert_error(response, 409, "invalid_transition")
+    assert reservation_of(reservation.id).pickup_failures == 0
+
+
+def test_handing_over_every_unit_closes_the_listing(owner_client: Any, owner: Any) -> None:
+    rice = DonationOfferFactory(owner=owner, organisation=None, quantity=3, per_person_limit=None)
+    first = DonationReservationFactory(listing=rice, quantity=2)
+    second = DonationReservationFactory(listing=rice, quantity=1)
+    assert stored_listing(rice).status == "fully_reserved"
+
+    act(owner_client, first, "pickup", code=first.pickup_code)
+    assert (stored_listing(rice).units_handed_over, stored_listing(rice).status) == (
+        2,
+        "fully_reserved",
+    )
+    act(owner_client, second, "pickup", code=second.pickup_code)
+
+    listing = stored_listing(rice)
+    assert (listing.units_reserved, listing.units_handed_over, listing.status) == (3, 3, "closed")
+
+
+# --- return, complete, no-show ---------------------------------------------------------------------
+
+
+def test_return_on_time_is_not_late(owner_client: Any, owner: Any, claimant: Any) -> None:
+    today = local_today()
+    reservation = LoanReservationFactory(
+        listing=LendOfferFactory(owner=owner),
+        claimant=claimant,
+        status="picked_up",
+        starts_on=today - timedelta(days=2),
+        ends_on=today,
+    )
+
+    response = act(owner_client, reservation, "return")
+
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "returned"
+    assert response.json["returned_at"] == "2026-12-01T02:00:00+00:00"
+    assert reliability(claimant) == (0, 0, 0)
+    assert notice_kinds(claimant) == ["reservation_returned"]
+
+
+def test_late_return_counts_against_the_borrower(
+    owner_client: Any, owner: Any, claimant: Any
+) -> None:
+    today = local_today()
+    reservation = LoanReservationFactory(
+        listing=LendOfferFactory(owner=owner),
+        claimant=claimant,
+        status="picked_up",
+        starts_on=today - timedelta(days=3),
+        ends_on=today - timedelta(days=1),
+        overdue=True,
+    )
+
+    response = act(owner_client, reservation, "return")
+
+    assert response.status_code == 200
+    assert response.json["overdue"] is False
+    assert reliability(claimant) == (0, 0, 1)
+    assert reliability(owner) == (0, 0, 0)
+
+
+def test_only_loans_are_returned(owner_client: Any, owner: Any) -> None:
+    reservation = ReservationFactory(listing=ItemOfferFactory(owner=owner), status="picked_up")
+
+    assert_error(act(owner_client, reservation, "return"), 409, "invalid_transition")
+
+
+@pytest.mark.parametrize("by", ["claimant", "owner"])
+def test_completing_an_exchange_counts_for_both_parties(
+    client_as: Any, owner: Any, claimant: Any, by: str
+) -> None:
+    reservation = ReservationFactory(
+        listing=ItemOfferFactory(owner=owner), claimant=claimant, status="picked_up"
+    )
+    actor, other = (claimant, owner) if by == "claimant" else (owner, claimant)
+    actor_client = client_as(actor)
+
+    response = act(actor_client, reservation, "complete")
+
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "completed"
+    assert response.json["completed_at"] == "2026-12-01T02:00:00+00:00"
+    assert reliability(claimant) == (1, 0, 0)
+    assert reliability(owner) == (1, 0, 0)
+    assert notice_kinds(other) == ["reservation_completed"]
+    assert notice_kinds(actor) == []
+    me = actor_client.get("/api/v1/auth/me").json["user"]
+    assert me["reliability"] == {"completed_exchanges": 1, "no_shows": 0, "late_returns": 0}
+
+
+def test_a_loan_completes_only_once_it_is_back(
+    owner_client: Any, claimant_client: Any, owner: Any, claimant: Any
+) -> None:
+    reservation = LoanReservationFactory(
+        listing=LendOfferFactory(owner=owner), claimant=claimant, status="picked_up"
+    )
+
+    too_early = act(claimant_client, reservation, "complete")
+    act(owner_client, reservation, "return")
+    response = act(claimant_client, reservation, "complete")
+
+    assert_error(too_early, 409, "invalid_transition")
+    assert response.status_code == 200
+    assert response.json["status"] == "completed"
+    assert reliability(claimant) == (1, 0, 0)
+
+
+def test_owner_marks_a_no_show(
+    client_as: Any, owner_client: Any, owner: Any, claimant: Any
+) -> None:
+    item = ItemOfferFactory(owner=owner, quantity=1)
+    reservation = ReservationFactory(listing=item, claimant=claimant, status="confirmed")
+
+    response = act(owner_client, reservation, "no-show")
+
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "no_show"
+    assert response.json["events"][-1]["actor_id"] == owner.id
+    listing = stored_listing(item)
+    assert (listing.units_reserved, listing.status) == (0, "open")
+    assert reliability(claimant) == (0, 1, 0)
+    assert notice_kinds(claimant) == ["reservation_no_show"]
+    me = client_as(claimant).get("/api/v1/auth/me").json["user"]
+    assert me["reliability"] == {"completed_exchanges": 0, "no_shows": 1, "late_returns": 0}
+
+
+def test_no_show_needs_a_confirmed_claim(owner_client: Any, owner: Any) -> None:
+    reservation = ReservationFactory(listing=ItemOfferFactory(owner=owner), status="pending")
+
+    assert_error(act(owner_client, reservation, "no-show"), 409, "invalid_transition")
+
+
+# --- the history -----------------------------------------------------------------------------------
+
+
+def test_every_transition_records_who_and_when(
+    claimant_client: Any, owner_client: Any, owner: Any, claimant: Any
+) -> None:
+    item = ItemOfferFactory(owner=owner)
+    reservation_id = claim(claimant_client, item).json["id"]
+    clock.advance(timedelta(hours=1))
+    act(owner_client, reservation_id, "confirm")
+    clock.advance(timedelta(days=1))
+    code = claimant_client.get(f"/api/v1/reservations/{reservation_id}").json["pickup_code"]
+    act(owner_client, reservation_id, "pickup", code=code)
+    clock.advance(timedelta(minutes=10))
+    act(claimant_client, reservation_id, "complete")
+
+    events = owner_client.get(f"/api/v1/reservations/{reservation_id}").json["events"]
+
+    assert [
+        (e["action"], e["from_status"], e["to_status"], e["actor_id"], e["at"]) for e in events
+    ] == [
+        ("claim", None, "pending", claimant.id, "2026-12-01T02:00:00+00:00"),
+        ("confirm", "pending", "confirmed", owner.id, "2026-12-01T03:00:00+00:00"),
+        ("pickup", "confirmed", "picked_up", owner.id, "2026-12-02T03:00:00+00:00"),
+        ("complete", "picked_up", "completed", claimant.id, "2026-12-02T03:10:00+00:00"),
+    ]
+    stored = reservation_of(reservation_id)
+    assert stored.confirmed_at == NOW + timedelta(hours=1)
+    assert stored.completed_at == NOW + timedelta(days=1, hours=1, minutes=10)
+    assert notice_kinds(owner) == ["claim_received", "reservation_completed"]
+    assert notice_kinds(claimant) == ["reservation_confirmed", "reservation_picked_up"]
+
+
+def test_a_refused_transition_changes_nothing(owner_client: Any, owner: Any) -> None:
+    reservation = ReservationFactory(listing=ItemOfferFactory(owner=owner), status="declined")
+
+    assert_error(act(owner_client, reservation, "confirm"), 409, "invalid_transition")
+
+    stored = reservation_of(reservation.id)
+    assert stored.status == "declined"
+    assert [event.action for event in stored.events] == ["claim"]
