@@ -158,8 +158,17 @@ def common_settings(instance_path: Path) -> dict[str, Any]:
             "reliability": 0.05,
             "urgency": 0.03,
         },
-        # Candidates taken from the search index before rescoring.
+        # Candidates taken from the search index before rescoring: the best word matches in the
+        # whole subdistrict; when that list is full but holds fewer than the nearby number from
+        # the listing's own community, a second search there tops it up (so that a plainer match
+        # next door is not crowded out by better-worded ones far away).
         "MATCHING_CANDIDATES": _env_int("MARKETPLACE_MATCHING_CANDIDATES", 60),
+        "MATCHING_NEARBY_CANDIDATES": _env_int("MARKETPLACE_MATCHING_NEARBY_CANDIDATES", 20),
+        # A match whose text relevance (the share of words the two listings have in common,
+        # counted fully for the best search hit) reaches this counts in full; below it the whole
+        # score shrinks in proportion, so that being close by and on time never makes the wrong
+        # thing a match (a cot guard next door is no answer to a request for a pram).
+        "MATCHING_WORDS_FULL_AT": _env_float("MARKETPLACE_MATCHING_WORDS_FULL_AT", 0.3),
         # A new public listing alerts the owners of counterparts scoring at least this.
         "MATCHING_ALERT_THRESHOLD": _env_float("MARKETPLACE_MATCH_ALERT_THRESHOLD", 0.6),
         "MATCHING_ALERTS_PER_DAY": _env_int("MARKETPLACE_MATCH_ALERTS_PER_DAY", 5),

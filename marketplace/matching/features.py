@@ -68,7 +68,8 @@ class Wording:
 def word_share(own: Wording, theirs: Wording) -> WordShare:
     """A word counts as shared when the other listing's text contains it, so 钻 finds 电钻 and
     lesson finds lessons; in full when it is in the other's title or tags, half when only in its
-    description (where 家里 or 周末 say little about what is offered)."""
+    description (where 家里 or 周末 say little about what is offered). Only whole words are
+    weighed: 婴儿车 is one word, not 婴儿车 plus 婴儿."""
     own_share, own_found = _found_in(own.terms, theirs)
     their_share, their_found = _found_in(theirs.terms, own)
     shown = _readable([*own_found, *their_found], f"{own.head} {theirs.head} {own.body}")
@@ -76,7 +77,7 @@ def word_share(own: Wording, theirs: Wording) -> WordShare:
 
 
 def _found_in(terms: Iterable[str], other: Wording) -> tuple[float, list[str]]:
-    weighed = [term for term in terms if not is_measure_word(term)]
+    weighed = whole_words([term for term in terms if not is_measure_word(term)])
     total = sum(len(term) for term in weighed)
     if not total:
         return 0.0, []
@@ -90,6 +91,17 @@ def _found_in(terms: Iterable[str], other: Wording) -> tuple[float, list[str]]:
             continue
         found.append(term)
     return weight / total, found
+
+
+def whole_words(terms: list[str]) -> list[str]:
+    """The words without the pieces that search-mode segmentation adds (婴儿 of 婴儿车): a
+    listing that shares only 婴儿 with a request for a 婴儿车 is about another baby thing."""
+    chinese = {term for term in terms if not term.isascii()}
+    return [
+        term
+        for term in terms
+        if term.isascii() or not any(term != other and term in other for other in chinese)
+    ]
 
 
 def _readable(terms: list[str], text: str, limit: int = 5) -> tuple[str, ...]:

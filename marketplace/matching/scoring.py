@@ -14,7 +14,7 @@ from typing import Any
 from marketplace.listings.models import Listing
 from marketplace.matching import features
 from marketplace.matching.features import Feature, Reason, Wording, WordShare
-from marketplace.search.analysis import word_terms
+from marketplace.search.analysis import latin_words, word_terms
 from marketplace.text import folded
 
 
@@ -26,12 +26,29 @@ class ScoredMatch:
 
 
 def wording(listing: Listing) -> Wording:
+    """The listing's words as ``features.word_share`` compares them."""
     tags = " ".join(listing.tags or [])
     return Wording(
         terms=tuple(word_terms(f"{listing.title} {tags}")),
         head=folded(f"{listing.title} {tags}"),
         body=folded(listing.description or ""),
     )
+
+
+def search_words(listing: Listing) -> str:
+    """What the search for counterparts looks for: each whole word of the listing's title once
+    (no numbers, measure words or lone characters such as 借 or 找, which would pull in half the
+    index), English words as written, and the tags as the owner wrote them (广场舞 stays one
+    keyword even where the segmenter splits it into 广场 and 舞)."""
+    tags = [tag for tag in listing.tags or [] if tag.strip()]
+    text = f"{listing.title} {' '.join(tags)}"
+    chinese = [
+        term
+        for term in features.whole_words(word_terms(text))
+        if not term.isascii() and len(term) > 1 and not features.is_measure_word(term)
+    ]
+    words = list(dict.fromkeys([*chinese, *latin_words(text), *tags]))
+    return " ".join(words) if words else text
 
 
 def available_from(offer: Listing, now: datetime) -> datetime | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from marketplace.matching.scoring import (
     ScoredMatch,
     reasons_as_dicts,
     score_pair,
+    search_words,
     wording,
 )
 from marketplace.notifications import services as notifications
@@ -47,11 +49,15 @@ def matches_for(actor: Any, listing_id: int, limit: int) -> list[ScoredMatch]:
     listing = listings.get_listing(actor, listing_id)
     if not (listing.is_managed_by(actor) or actor.is_staff):
         raise Forbidden("Only the owner of this listing sees its matches.")
-    return find_matches(listing, limit, viewer=actor)
+    return [
+        replace(match, reasons=reasons_for(listing, match.reasons))
+        for match in find_matches(listing, limit, viewer=actor)
+    ]
 
 
 def find_matches(listing: Listing, limit: int, viewer: Any = None) -> list[ScoredMatch]:
-    """Counterparts from the search index, rescored on explainable features, best first.
+    """Counterparts from the search index, rescored on explainable features, best first (with
+    every reason; ``reasons_for`` picks those for a reader).
 
     Never suggested: the listing's own side, kinds that cannot meet it, listings that are not
     public and open, listings managed by its owner (or by ``viewer``), dismissed ones, and
@@ -85,15 +91,16 @@ def find_matches(listing: Listing, limit: int, viewer: Any = None) -> list[Score
             continue
         request, offer = (listing, candidate) if listing.side == "request" else (candidate, listing)
         score, reasons = score_pair(request, offer, words, text_score, best_text, context)
-        scored.append(ScoredMatch(candidate, score, _for_reader(listing, reasons)))
+        scored.append(ScoredMatch(candidate, score, reasons))
     scored.sort(key=lambda match: (-match.score, -match.listing.id))
     return scored[:limit]
 
 
-def _for_reader(listing: Listing, reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
-    """The reasons worth showing to the managers of ``listing``: a requester knows how urgent
-    their own request is; an offer's owner wants to know which requests are."""
-    if listing.side == "offer":
+def reasons_for(reader: Listing, reasons: tuple[Reason, ...]) -> tuple[Reason, ...]:
+    """The reasons worth showing to the managers of ``reader``, one listing of the pair: a
+    requester knows how urgent their own request is; an offer's owner wants to know which
+    requests are."""
+    if reader.side == "offer":
         return reasons
     return tuple(reason for reason in reasons if reason.code != "urgent")
 
@@ -113,49 +120,88 @@ def _counterpart_kind(listing: Listing) -> str | None:
     return "item" if listing.side == "offer" else None
 
 
-def _query_text(listing: Listing) -> str:
-    return f"{listing.title} {' '.join(listing.tags or [])}"
+# The search ranks this many times as many counterparts as are rescored, so that the nearby
+# ones among them can be picked out without searching a second time.
+SEARCH_DEPTH = 5
 
 
 def _candidates(listing: Listing) -> list[tuple[Listing, float]]:
-    """(candidate, search score) pairs: the best word matches in the whole index plus the best
-    in the listing's own community, so that a plainer match next door is not crowded out by
-    better-worded ones across the subdistrict. When the index is unavailable: nearby listings of
-    the same category from the database, with no search score."""
+    """(candidate, search score) pairs, open and public: the best word matches in the whole
+    index, and the best ones in the listing's own community even when better-worded ones across
+    the subdistrict rank above them (so that a plainer match next door is not crowded out);
+    when the search's list holds too few of those, a second search in the community finds
+    them. When the index is unavailable: nearby listings of the same category from the
+    database, with no search score."""
     opposite = "offer" if listing.side == "request" else "request"
+    wanted = _config("MATCHING_CANDIDATES")
+    nearby = _config("MATCHING_NEARBY_CANDIDATES")
     try:
-        scores = _searched(listing, opposite)
+        ranked = _searched(listing, opposite, wanted * SEARCH_DEPTH)
     except IndexUnavailable as exc:
         logger.warning("matching without the search index: %s", exc)
-        scores = dict.fromkeys(_nearby_same_category(listing, opposite), 0.0)
-    if not scores:
-        return []
-    loaded = {
-        candidate.id: candidate
-        for candidate in db.session.scalars(
-            listings.with_details(
-                select(Listing).where(
-                    Listing.id.in_(scores), listings.public_listing(), Listing.status == "open"
-                )
-            )
-        )
-    }
+        ranked = dict.fromkeys(_nearby_same_category(listing, opposite), 0.0)
+    community = _community(listing)
+    chosen, nearby_found = _best_and_nearby(ranked, community, wanted, nearby)
+    if len(ranked) >= wanted * SEARCH_DEPTH and nearby_found < nearby:
+        chosen.update(_searched(listing, opposite, nearby, place_id=community.id, required=False))
+    found = _open_and_public(chosen)
     return [
-        (loaded[listing_id], score) for listing_id, score in scores.items() if listing_id in loaded
+        (found[listing_id], score) for listing_id, score in chosen.items() if listing_id in found
     ]
 
 
-def _searched(listing: Listing, side: str) -> dict[int, float]:
-    """Listing id -> search score of the listing's words among open public counterparts."""
-    index = indexer.get_index()
-    scores: dict[int, float] = {}
-    for place_id, how_many in (
-        (None, _config("MATCHING_CANDIDATES")),
-        (_community_id(listing), _config("MATCHING_NEARBY_CANDIDATES")),
-    ):
-        results = index.search(
+def _best_and_nearby(
+    ranked: dict[int, float], community: Place, best: int, nearby: int
+) -> tuple[dict[int, float], int]:
+    """The ``best`` first of the ranked ids, and the first ``nearby`` of those in the community
+    wherever they rank; with how many of the latter there were."""
+    in_community = _within(ranked, community)
+    local = [listing_id for listing_id in ranked if listing_id in in_community][:nearby]
+    chosen = dict(list(ranked.items())[:best])
+    chosen.update((listing_id, ranked[listing_id]) for listing_id in local)
+    return chosen, len(local)
+
+
+def _within(listing_ids: Iterable[int], place: Place) -> set[int]:
+    """Those of the listings that are in ``place`` or below it."""
+    listing_ids = list(listing_ids)
+    if not listing_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Listing.id)
+            .join(Place, Listing.place_id == Place.id)
+            .where(Listing.id.in_(listing_ids), Place.path.startswith(place.path))
+        )
+    )
+
+
+def _open_and_public(scores: dict[int, float]) -> dict[int, Listing]:
+    """The listings among these ids that are public and open. The database has the last word
+    (the index may lag behind); checked here rather than in the WHERE clause, where SQLite would
+    walk the public-browse index over every public listing instead of looking the few ids up
+    by primary key."""
+    if not scores:
+        return {}
+    return {
+        candidate.id: candidate
+        for candidate in db.session.scalars(
+            listings.with_details(select(Listing).where(Listing.id.in_(scores)))
+        )
+        if candidate.is_public and candidate.status == "open"
+    }
+
+
+def _searched(
+    listing: Listing, side: str, how_many: int, place_id: int | None = None, required: bool = True
+) -> dict[int, float]:
+    """Listing id -> search score of the listing's words among open public counterparts (in the
+    place ``place_id`` when given), best first. Raises IndexUnavailable when ``required``;
+    otherwise finds nothing then."""
+    try:
+        results = indexer.get_index().search(
             SearchQuery(
-                text=_query_text(listing),
+                text=search_words(listing),
                 side=side,
                 kind=_counterpart_kind(listing),
                 place_id=place_id,
@@ -165,15 +211,20 @@ def _searched(listing: Listing, side: str) -> dict[int, float]:
                 with_facets=False,
             )
         )
-        for hit in results.hits:
-            scores.setdefault(hit.listing_id, hit.score)
-    return scores
+    except IndexUnavailable:
+        if required:
+            raise
+        return {}
+    return {hit.listing_id: hit.score for hit in results.hits}
 
 
-def _community_id(listing: Listing) -> int:
+def _community(listing: Listing) -> Place:
     """The community the listing is in (listings never sit at the subdistrict itself)."""
     ancestors = listing.place.ancestor_ids
-    return ancestors[1] if len(ancestors) > 1 else ancestors[0]
+    community_id = ancestors[1] if len(ancestors) > 1 else ancestors[0]
+    community = db.session.get(Place, community_id)
+    assert community is not None
+    return community
 
 
 def _nearby_same_category(listing: Listing, side: str) -> list[int]:
@@ -233,16 +284,20 @@ def dismiss(actor: Any, listing_id: int, other_id: int) -> None:
 
 
 def send_alerts(listing_ids: Iterable[int]) -> int:
-    """Tell the owners of open counterparts that a (newly) public listing matches theirs: once
-    per pair, above the threshold, unless they turned alerts off or had enough today."""
+    """Tell the owners of open counterparts that a (newly) public listing matches theirs, with
+    the reasons: once per pair, above the threshold, unless they turned alerts off or had enough
+    today. A pair is alerted once whichever of its listings is indexed later, and only to the
+    owner of the older one: newer listings are looked at first."""
     sent = 0
     threshold = _config("MATCHING_ALERT_THRESHOLD")
-    for listing_id in listing_ids:
-        listing = db.session.scalar(
-            listings.with_details(select(Listing).where(Listing.id == listing_id))
+    public = db.session.scalars(
+        listings.with_details(
+            select(Listing).where(Listing.id.in_(list(listing_ids)), listings.public_listing())
         )
-        if listing is None or not listing.is_public:
-            continue
+    ).all()
+    for listing in sorted(
+        public, key=lambda listing: (listing.created_at, listing.id), reverse=True
+    ):
         for match in find_matches(listing, limit=_config("MATCHING_CANDIDATES")):
             if match.score < threshold:
                 break
@@ -255,22 +310,23 @@ def _alert(listing: Listing, match: ScoredMatch) -> int:
     recipient = match.listing.owner
     if not recipient.match_alerts or not recipient.is_active:
         return 0
-    already = db.session.scalar(
-        select(MatchAlert.id).where(
-            MatchAlert.listing_id == listing.id, MatchAlert.recipient_listing_id == match.listing.id
-        )
-    )
-    if already or _alerts_today(recipient.id) >= _config("MATCHING_ALERTS_PER_DAY"):
+    if _pair_alerted(listing.id, match.listing.id):
         return 0
-    db.session.add(
-        MatchAlert(
-            listing_id=listing.id,
-            recipient_listing_id=match.listing.id,
-            recipient_id=recipient.id,
-            score=match.score,
-            created_at=clock.now(),
-        )
-    )
+    if _alerts_today(recipient.id) >= _config("MATCHING_ALERTS_PER_DAY"):
+        return 0
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                MatchAlert(
+                    listing_id=listing.id,
+                    recipient_listing_id=match.listing.id,
+                    recipient_id=recipient.id,
+                    score=match.score,
+                    created_at=clock.now(),
+                )
+            )
+    except IntegrityError:
+        return 0  # another process alerted this pair at the same moment
     notifications.queue(
         recipient.id,
         "match_found",
@@ -279,10 +335,30 @@ def _alert(listing: Listing, match: ScoredMatch) -> int:
         your_listing_id=match.listing.id,
         your_title=match.listing.title,
         score=match.score,
-        reasons=reasons_as_dicts(match.reasons),
+        reasons=reasons_as_dicts(reasons_for(match.listing, match.reasons)),
     )
-    db.session.flush()
     return 1
+
+
+def _pair_alerted(listing_id: int, other_id: int) -> bool:
+    """Whether either listing of the pair already alerted the other's owner."""
+    return (
+        db.session.scalar(
+            select(MatchAlert.id)
+            .where(
+                (
+                    (MatchAlert.listing_id == listing_id)
+                    & (MatchAlert.recipient_listing_id == other_id)
+                )
+                | (
+                    (MatchAlert.listing_id == other_id)
+                    & (MatchAlert.recipient_listing_id == listing_id)
+                )
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _alerts_today(user_id: int) -> int:
