@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from whoosh.lang.porter import stem
 
@@ -61,7 +62,13 @@ def text_runs(text: str) -> Iterator[tuple[str, str]]:
 
 
 def chinese_words(run: str) -> list[str]:
-    return [word for word in _segmenter().cut_for_search(run) if _CJK.search(word)]
+    return list(_chinese_words(run))
+
+
+@functools.lru_cache(maxsize=65536)
+def _chinese_words(run: str) -> tuple[str, ...]:
+    """A run's words, kept: listings repeat the same runs (places, 九成新, 出借) very often."""
+    return tuple(word for word in _segmenter().cut_for_search(run) if _CJK.search(word))
 
 
 def word_terms(text: str) -> list[str]:
@@ -122,6 +129,37 @@ def pinyin_terms(text: str) -> list[str]:
             if len(syllables) > 1:
                 terms.append("".join(syllables))
     return terms
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The three term streams of one text, as ``word_terms``, ``char_terms`` and
+    ``pinyin_terms`` give them, from a single pass over its runs."""
+
+    words: list[str]
+    chars: list[str]
+    pinyin: list[str]
+
+
+def terms(text: str) -> Terms:
+    words: list[str] = []
+    chars: list[str] = []
+    pinyin: list[str] = []
+    for kind, run in text_runs(text):
+        if kind != "cjk":
+            if run not in ENGLISH_STOP_WORDS:
+                words.append(stem(run))
+            continue
+        segmented = _chinese_words(run)
+        words.extend(word for word in segmented if word not in CHINESE_STOP_WORDS)
+        chars.extend(run)
+        chars.extend(run[i : i + 2] for i in range(len(run) - 1))
+        for word in segmented:
+            syllables = _pinyin(word)
+            pinyin.extend(syllables)
+            if len(syllables) > 1:
+                pinyin.append("".join(syllables))
+    return Terms(words=words, chars=chars, pinyin=pinyin)
 
 
 def has_searchable_text(text: str) -> bool:

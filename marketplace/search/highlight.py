@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from html import escape
 
@@ -25,12 +26,17 @@ def highlight_terms(query: str) -> list[str]:
     return sorted(terms, key=len, reverse=True)
 
 
+# Folding one character at a time keeps the positions; the same few thousand characters come
+# up in every snippet, so each is folded once.
+_folded_character = functools.lru_cache(maxsize=16384)(folded)
+
+
 def _fold_with_positions(text: str) -> tuple[str, list[int]]:
     """The folded text and, for each of its characters, the index of the original character."""
     folded_chars: list[str] = []
     positions: list[int] = []
     for index, character in enumerate(text):
-        replacement = folded(character)
+        replacement = _folded_character(character)
         folded_chars.append(replacement)
         positions.extend([index] * len(replacement))
     return "".join(folded_chars), positions

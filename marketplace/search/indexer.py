@@ -16,7 +16,7 @@ from marketplace.db import immediate_transactions
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from marketplace.places.models import Place
-from marketplace.search.analysis import char_terms, pinyin_terms, word_terms
+from marketplace.search.analysis import terms
 from marketplace.search.index import Document, IndexUnavailable, SearchIndex
 from marketplace.search.models import SearchOutbox
 from marketplace.search.signals import listings_indexed
@@ -51,9 +51,19 @@ class PlaceNames:
 
     def __init__(self) -> None:
         self._names = {row.id: row.name for row in db.session.execute(select(Place.id, Place.name))}
+        self._terms: dict[str, str] = {}
 
     def along(self, place: Place) -> str:
         return " ".join(self._names.get(place_id, "") for place_id in place.ancestor_ids)
+
+    def terms(self, place: Place) -> str:
+        """The place field of a listing there: words and pinyin of the place and its ancestors,
+        analysed once per place (many listings share a place)."""
+        found = self._terms.get(place.path)
+        if found is None:
+            analysed = terms(self.along(place))
+            found = self._terms[place.path] = " ".join(analysed.words + analysed.pinyin)
+        return found
 
 
 def _epoch(moment: datetime) -> int:
@@ -61,16 +71,19 @@ def _epoch(moment: datetime) -> int:
 
 
 def listing_document(listing: Listing, places: PlaceNames) -> Document:
-    tags = " ".join(listing.tags or [])
-    place_text = places.along(listing.place)
+    # Title, tags and description are analysed once each; the character and pinyin fields are
+    # those of the three together (no character pair or word spans two of them).
+    title = terms(listing.title)
+    tags = terms(" ".join(listing.tags or []))
+    body = terms(listing.description or "")
     return {
         "id": str(listing.id),
-        "title": " ".join(word_terms(listing.title)),
-        "tags": " ".join(word_terms(tags)),
-        "body": " ".join(word_terms(listing.description or "")),
-        "place": " ".join(word_terms(place_text) + pinyin_terms(place_text)),
-        "chars": " ".join(char_terms(f"{listing.title} {tags} {listing.description or ''}")),
-        "pinyin": " ".join(pinyin_terms(f"{listing.title} {tags} {listing.description or ''}")),
+        "title": " ".join(title.words),
+        "tags": " ".join(tags.words),
+        "body": " ".join(body.words),
+        "place": places.terms(listing.place),
+        "chars": " ".join(title.chars + tags.chars + body.chars),
+        "pinyin": " ".join(title.pinyin + tags.pinyin + body.pinyin),
         "side": listing.side,
         "kind": listing.kind,
         "category": listing.category,

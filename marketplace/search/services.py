@@ -3,6 +3,7 @@ up, a plain database query (flagged ``degraded``) when it is not."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -95,16 +96,35 @@ def _like_terms(text: str) -> list[str]:
     return list(dict.fromkeys(terms))[:10]
 
 
+# What a JSON text's \\uXXXX escapes are made of.
+_ESCAPE_CHARACTERS = frozenset("0123456789abcdefu")
+
+
+def _tag_patterns(term: str) -> list[str]:
+    """How ``term`` can appear in the tags column, JSON text in which non-ASCII characters are
+    usually written as \\uXXXX escapes; nothing for a term that would also match inside those
+    escapes (``b``, ``3d``), which would find nearly every listing with Chinese tags."""
+    if term.isascii():
+        return [] if set(term) <= _ESCAPE_CHARACTERS else [term]
+    return [term, json.dumps(term)[1:-1]]
+
+
 def _search_database(filters: listings.BrowseFilters) -> ListingPage:
     """The fallback: public listings whose title, description or tags contain a query word."""
     terms = _like_terms(folded(filters.q or ""))
-    searchable = [
-        func.lower(Listing.title),
-        func.lower(Listing.description),
-        func.lower(cast(Listing.tags, String)),
-    ]
+    title, description = func.lower(Listing.title), func.lower(Listing.description)
+    tags = func.lower(cast(Listing.tags, String))
     matches = or_(
-        *(column.contains(term, autoescape=True) for term in terms for column in searchable)
+        *(
+            column.contains(term, autoescape=True)
+            for term in terms
+            for column in (title, description)
+        ),
+        *(
+            tags.contains(pattern, autoescape=True)
+            for term in terms
+            for pattern in _tag_patterns(term)
+        ),
     )
     query = listings.apply_filters(
         select(Listing).where(listings.public_listing(), matches), filters

@@ -1,0 +1,139 @@
+"""The Whoosh index on its own: what makes a rebuild and a search fast must not change what
+they find. A rebuild in several segments answers exactly as one segment does, the one-pass
+analysis gives the same terms as the three separate ones, and filters worked out once per
+searcher follow every write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh.analysis import SpaceSeparatedTokenizer
+from whoosh.fields import TEXT
+
+from marketplace.search import whoosh_index
+from marketplace.search.analysis import Terms, char_terms, pinyin_terms, terms, word_terms
+from marketplace.search.index import SearchQuery
+from marketplace.search.whoosh_index import AnalysedText, WhooshIndex
+from tests.search import corpus
+
+SAMPLE_TEXTS = [
+    *(entry.title for entry in corpus.LISTINGS),
+    *(entry.description for entry in corpus.LISTINGS),
+    *(" ".join(entry.tags) for entry in corpus.LISTINGS),
+    "嬰兒車 iPhone充電器 ＬＥＤ台灯 3D打印 Café CRÈME ①② 的了和 and the",
+    "",
+]
+
+
+def test_one_pass_analysis_gives_the_three_term_streams():
+    differing = [
+        text
+        for text in SAMPLE_TEXTS
+        if terms(text) != Terms(word_terms(text), char_terms(text), pinyin_terms(text))
+    ]
+
+    assert differing == []
+
+
+@pytest.mark.parametrize("boost", [3.0, 0.35])
+def test_analysed_text_is_indexed_as_whoosh_would_index_it(boost):
+    value = "婴儿 婴儿车 推车 婴儿 a 婴儿车 ying er ying"
+    fast = AnalysedText(analyzer=SpaceSeparatedTokenizer(), field_boost=boost, phrase=False)
+    plain = TEXT(analyzer=SpaceSeparatedTokenizer(), field_boost=boost, phrase=False)
+
+    assert list(fast.index(value)) == list(plain.index(value))
+
+
+def _document(number: int, title: str, **fields: Any) -> dict[str, Any]:
+    analysed = terms(title)
+    return {
+        "id": str(number),
+        "title": " ".join(analysed.words),
+        "chars": " ".join(analysed.chars),
+        "pinyin": " ".join(analysed.pinyin),
+        "side": "offer",
+        "kind": "item",
+        "category": "tools",
+        "public": "1",
+        "available": "1",
+        "place_ids": "1 2",
+        "owner_id": str(number),
+        "created_at": 1_700_000_000 + number,
+        "expires_at": 1_800_000_000 - number,
+        **fields,
+    }
+
+
+DOCUMENTS = [
+    _document(1, "博世电钻出借"),
+    _document(2, "冲击钻 钻头", category="household", kind="skill"),
+    _document(3, "Acoustic guitar lessons"),
+    _document(4, "电钻 电池", available="0"),
+    _document(5, "Guitar strings", public="0"),
+    _document(6, "婴儿车 电钻 guitar", category="baby_kids"),
+    _document(7, "electric drill", side="request"),
+]
+QUERIES = [
+    SearchQuery(text="电钻"),
+    SearchQuery(text="钻"),
+    SearchQuery(text="guittar"),
+    SearchQuery(text="guitar", sort="newest"),
+    SearchQuery(text="电钻 guitar", sort="ending_soon"),
+    SearchQuery(text="dianzuan"),
+    SearchQuery(text="电钻", available=True, category="tools"),
+    SearchQuery(text="电钻", side="request"),
+    SearchQuery(text="电钻", per_page=1, page=2),
+    SearchQuery(text="电钻", public_only=False, with_facets=False),
+]
+
+
+def _answers(index: WhooshIndex) -> list[tuple[Any, ...]]:
+    answers = []
+    for query in QUERIES:
+        results = index.search(query)
+        hits = [(hit.listing_id, round(hit.score, 9)) for hit in results.hits]
+        answers.append((hits, results.total, results.facets))
+    return answers
+
+
+def test_a_rebuild_in_several_segments_answers_as_one_segment_does(tmp_path, monkeypatch):
+    whole = WhooshIndex(tmp_path / "whole")
+    whole.rebuild(DOCUMENTS)
+    monkeypatch.setattr(whoosh_index, "REBUILD_SEGMENT_DOCUMENTS", 2)
+    split = WhooshIndex(tmp_path / "split")
+
+    count = split.rebuild(DOCUMENTS)
+
+    assert count == len(DOCUMENTS) == split.count()
+    assert len(split._searcher().reader().leaf_readers()) == 4
+    assert _answers(split) == _answers(whole)
+    whole.close()
+    split.close()
+
+
+def test_filters_kept_by_a_searcher_follow_the_writes(tmp_path: Path):
+    index = WhooshIndex(tmp_path)
+    index.rebuild(DOCUMENTS)
+    available = SearchQuery(text="婴儿车", available=True)
+    before = [hit.listing_id for hit in index.search(available).hits]
+
+    index.write(lambda: ([_document(6, "婴儿车 电钻 guitar", available="0")], []))
+
+    assert before == [6]
+    assert index.search(available).hits == []
+    assert index.search(available).total == 0
+    assert [hit.listing_id for hit in index.search(SearchQuery(text="婴儿车")).hits] == [6]
+    index.close()
+
+
+def test_a_filter_nothing_passes_finds_nothing(tmp_path: Path):
+    index = WhooshIndex(tmp_path)
+    index.rebuild(DOCUMENTS)
+
+    results = index.search(SearchQuery(text="电钻", category="beauty"))
+
+    assert (results.hits, results.total) == ([], 0)
+    assert results.facets == {"category": {}, "kind": {}}
+    index.close()
