@@ -88,6 +88,8 @@ def loan_overlaps(listing_id: int, starts_on: date, ends_on: date) -> bool:
 def reload(listing: Listing) -> None:
     """Re-read the counters a conditional update changed behind the session's back."""
     db.session.refresh(listing, ["units_reserved", "units_handed_over", "status"])
+    if listing.kind != "skill":
+        return  # only skills have slots; asking would cost every other claim a query
     for slot in listing.slots:
         db.session.refresh(slot, ["booked"])
 

@@ -84,8 +84,8 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
     holds = _take_capacity(actor, listing, request, reservation)
     _open(reservation, listing, holds)
     db.session.add(reservation)
-    capacity.follow_capacity(listing)
     try:
+        # Before anything reads again: a query's autoflush would otherwise meet the refusal.
         db.session.flush()
     except IntegrityError as exc:  # PostgreSQL's exclusion constraint on lending periods
         db.session.rollback()
@@ -94,6 +94,7 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
                 "overlap", "Someone has already booked the item for some of those days."
             ) from exc
         raise
+    capacity.follow_capacity(listing)
     _notify_provider(reservation)
     reservation_changed.send(reservation, action="claim", actor=actor)
     db.session.commit()

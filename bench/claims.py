@@ -1,0 +1,554 @@
+"""Claims under load: gunicorn on SQLite and on PostgreSQL, many clients claiming and cancelling.
+
+For each database the script builds a fresh one (a SQLite file in a temporary directory, or a
+temporary PostgreSQL database that is dropped afterwards), runs the migrations, seeds residents
+with bearer tokens and donation listings, and starts the service under gunicorn on 127.0.0.1.
+Then, against that one server:
+
+1. ``trivial``: every client reads ``GET /api/v1/places/<id>`` as fast as it can; the requests/s
+   of the same app doing almost nothing, for comparison.
+2. ``claims``: every client, in a loop, claims a random listing and cancels its claim (a sold-out
+   listing answers 409 and the client picks another), for ``--seconds``.
+
+Afterwards the database is checked for oversells: every listing's holding reservations within
+its quantity and its ``units_reserved`` counter agreeing with them, and the claims' history
+replayed (each claim holds its units from the moment it was made until its cancellation; both
+moments are taken under the listing's lock) to find any moment at which a listing promised more
+than it had. The oversell count must be 0.
+
+    .venv/bin/python bench/claims.py --clients 32 --seconds 10 --database both
+
+The search index is kept by no one during the run (``MARKETPLACE_SEARCH_INDEXING=worker``, as a
+multi-process deployment runs it, without starting the worker), so Whoosh does not take part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPOSITORY))
+
+from sqlalchemy import func, select  # noqa: E402
+
+HOLDING_STATUSES = ("pending", "confirmed", "picked_up")
+
+
+# --- databases -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def sqlite_database(workdir: Path) -> Iterator[str]:
+    yield f"sqlite:///{workdir / 'bench.sqlite3'}"
+
+
+@contextmanager
+def postgresql_database(server_url: str) -> Iterator[str]:
+    """A new database on the server, dropped afterwards (even if the run fails)."""
+    import psycopg
+
+    name = f"bench_claims_{secrets.token_hex(4)}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = server_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --- seeding -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Seed:
+    place_id: int
+    listing_ids: list[int]
+    quantity: int
+    tokens: list[str]
+
+
+def service_settings(database_url: str, workdir: Path) -> dict[str, str]:
+    """The environment gunicorn (and the seeding app) runs with."""
+    return {
+        "MARKETPLACE_ENV": "development",
+        "MARKETPLACE_DATABASE_URL": database_url,
+        "MARKETPLACE_INSTANCE_PATH": str(workdir / "instance"),
+        "MARKETPLACE_SEARCH_DIR": str(workdir / "search"),
+        "MARKETPLACE_SEARCH_INDEXING": "worker",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+    }
+
+
+def migrate_and_seed(
+    environment: dict[str, str], clients: int, listings: int, quantity: int
+) -> Seed:
+    os.environ.update(environment)
+    from flask_migrate import upgrade
+
+    from marketplace import clock, create_app
+    from marketplace.accounts.models import User
+    from marketplace.accounts.services import create_token
+    from marketplace.extensions import db
+    from marketplace.listings.models import Listing
+    from marketplace.places.models import Place
+
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        place = Place(kind="community", name="清溪村", depth=0)
+        db.session.add(place)
+        db.session.flush()
+        place.path = f"/{place.id}/"
+        owner = User(email="donor@example.com", password_hash="-", display_name="爱心商户")
+        residents = [
+            User(email=f"resident{n}@example.com", password_hash="-", display_name=f"居民{n}")
+            for n in range(clients)
+        ]
+        db.session.add_all([owner, *residents])
+        db.session.flush()
+        donations = [
+            Listing(
+                side="offer",
+                kind="donation",
+                title=f"爱心捐赠大米{n}",
+                category="food",
+                place_id=place.id,
+                owner_id=owner.id,
+                status="open",
+                moderation="approved",
+                expires_at=clock.now() + timedelta(days=30),
+                quantity=quantity,
+                auto_confirm=True,
+            )
+            for n in range(listings)
+        ]
+        db.session.add_all(donations)
+        db.session.commit()
+        seed = Seed(
+            place_id=place.id,
+            listing_ids=[donation.id for donation in donations],
+            quantity=quantity,
+            tokens=[create_token(resident, "bench")[1] for resident in residents],
+        )
+        db.engine.dispose()
+    return seed
+
+
+# --- the server ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(environment: dict[str, str], workers: int, threads: int, log: Path) -> Iterator[int]:
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        f"--workers={workers}",
+        f"--threads={threads}",
+        f"--bind=127.0.0.1:{port}",
+        "--backlog=2048",
+        "--log-level=warning",
+        "wsgi:app",
+    ]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=REPOSITORY,
+            env={**os.environ, **environment},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"gunicorn exited:\n{log.read_text()}")
+            try:
+                if Client(port).request("GET", "/api/v1/places")[0] == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"gunicorn did not start:\n{log.read_text()}") from None
+            time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class Client:
+    """One HTTP client: keeps its connection while the server keeps it alive."""
+
+    def __init__(self, port: int, token: str | None = None) -> None:
+        self.port = port
+        self.headers = {"Content-Type": "application/json"}
+        if token:
+            self.headers["Authorization"] = f"Bearer {token}"
+        self.connection: http.client.HTTPConnection | None = None
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any, float]:
+        """Status, decoded body and seconds taken (connecting included, if it had to)."""
+        started = time.perf_counter()
+        if self.connection is None:
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            self.connection.request(
+                method, path, body=None if body is None else json.dumps(body), headers=self.headers
+            )
+            response = self.connection.getresponse()
+            payload = response.read()
+        except (http.client.HTTPException, OSError):
+            self.close()
+            raise
+        if response.getheader("Connection", "").lower() == "close":
+            self.close()
+        return response.status, json.loads(payload or b"null"), time.perf_counter() - started
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+# --- load ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """What one client saw."""
+
+    latencies: dict[str, list[float]] = field(
+        default_factory=lambda: {"claim": [], "cancel": [], "read": []}
+    )
+    answers: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: Tally) -> None:
+        for kind, values in other.latencies.items():
+            self.latencies[kind].extend(values)
+        self.answers.update(other.answers)
+
+
+Work = Callable[[int, float, Tally], None]
+
+
+def drive(clients: int, seconds: float, work: Work) -> tuple[Tally, float]:
+    """Run ``work(client_index, deadline, tally)`` in ``clients`` threads started together."""
+    tallies = [Tally() for _ in range(clients)]
+    start = threading.Barrier(clients + 1)
+    deadline: list[float] = []
+
+    def run(index: int) -> None:
+        start.wait()
+        try:
+            work(index, deadline[0], tallies[index])
+        except Exception as error:  # the figures say what went wrong
+            tallies[index].answers[f"client error {type(error).__name__}: {error}"] += 1
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(clients)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    deadline.append(began + seconds)
+    start.wait()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    total = Tally()
+    for tally in tallies:
+        total.merge(tally)
+    return total, elapsed
+
+
+def answer(status: int, body: Any) -> str:
+    if status >= 400 and isinstance(body, dict) and "error" in body:
+        return f"{status} {body['error']['code']}"
+    return str(status)
+
+
+def read_place(port: int, place_id: int) -> Work:
+    def work(_index: int, deadline: float, tally: Tally) -> None:
+        client = Client(port)
+        while time.perf_counter() < deadline:
+            status, body, seconds = client.request("GET", f"/api/v1/places/{place_id}")
+            tally.latencies["read"].append(seconds)
+            tally.answers[f"read {answer(status, body)}"] += 1
+        client.close()
+
+    return work
+
+
+def claim_and_cancel(port: int, seed: Seed) -> Work:
+    def work(index: int, deadline: float, tally: Tally) -> None:
+        client = Client(port, seed.tokens[index])
+        chooser = random.Random(index)
+        while time.perf_counter() < deadline:
+            listing_id = chooser.choice(seed.listing_ids)
+            status, body, seconds = client.request(
+                "POST", f"/api/v1/listings/{listing_id}/reservations", {}
+            )
+            tally.latencies["claim"].append(seconds)
+            tally.answers[f"claim {answer(status, body)}"] += 1
+            if status != 201:
+                continue
+            # Always cancel what was claimed, even after the deadline, so no claim is left.
+            status, body, seconds = client.request(
+                "POST", f"/api/v1/reservations/{body['id']}/cancel", {"reason": "bench"}
+            )
+            tally.latencies["cancel"].append(seconds)
+            tally.answers[f"cancel {answer(status, body)}"] += 1
+        client.close()
+
+    return work
+
+
+# --- oversells -----------------------------------------------------------------------------------
+
+
+def oversells(database_url: str, seed: Seed) -> dict[str, int]:
+    """Listings whose final state breaks invariant 1, and claims that, replayed in the order
+    they were made and cancelled, made a listing promise more than its quantity."""
+    from sqlalchemy import create_engine
+
+    from marketplace.listings.models import Listing
+    from marketplace.reservations.models import Reservation
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            held = dict(
+                connection.execute(
+                    select(Reservation.listing_id, func.sum(Reservation.quantity))
+                    .where(Reservation.status.in_(HOLDING_STATUSES))
+                    .group_by(Reservation.listing_id)
+                ).all()
+            )
+            listings = connection.execute(
+                select(Listing.id, Listing.quantity, Listing.units_reserved).where(
+                    Listing.id.in_(seed.listing_ids)
+                )
+            ).all()
+            history = connection.execute(
+                select(
+                    Reservation.listing_id,
+                    Reservation.quantity,
+                    Reservation.created_at,
+                    Reservation.closed_at,
+                ).where(Reservation.status.in_((*HOLDING_STATUSES, "cancelled")))
+            ).all()
+    finally:
+        engine.dispose()
+    final = sum(
+        1
+        for listing in listings
+        if held.get(listing.id, 0) > listing.quantity
+        or listing.units_reserved != held.get(listing.id, 0)
+    )
+    quantity = {listing.id: listing.quantity for listing in listings}
+    moments: list[tuple[Any, int, int, int]] = []
+    for row in history:
+        moments.append((row.created_at, 1, row.listing_id, row.quantity))
+        if row.closed_at is not None:
+            moments.append((row.closed_at, 0, row.listing_id, -row.quantity))  # releases first
+    holding: Counter[int] = Counter()
+    replayed = 0
+    for _moment, _order, listing_id, change in sorted(moments):
+        holding[listing_id] += change
+        if change > 0 and holding[listing_id] > quantity[listing_id]:
+            replayed += 1
+    return {"final": final, "replayed": replayed, "claims": len(history)}
+
+
+# --- figures -------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(fraction * 100) - 1]
+
+
+@dataclass
+class Run:
+    database: str
+    trivial: Tally
+    trivial_seconds: float
+    claims: Tally
+    claim_seconds: float
+    oversold: dict[str, int]
+    load: tuple[float, float]
+
+    def unexpected(self) -> Counter[str]:
+        expected = {"claim 201", "claim 409 sold_out", "cancel 200", "read 200"}
+        seen = self.claims.answers + self.trivial.answers
+        return Counter({a: n for a, n in seen.items() if a not in expected})
+
+    def figures(self) -> dict[str, str]:
+        answered = sum(n for a, n in self.claims.answers.items() if a.startswith("claim"))
+        claim, cancel = self.claims.latencies["claim"], self.claims.latencies["cancel"]
+        read = self.trivial.latencies["read"]
+        return {
+            "claims/s (201 Created)": f"{self.claims.answers['claim 201'] / self.claim_seconds:.0f}",
+            "claim requests/s (201 or 409)": f"{answered / self.claim_seconds:.0f}",
+            "cancels/s": f"{len(cancel) / self.claim_seconds:.0f}",
+            "claim latency p50 ms": f"{percentile(claim, 0.50) * 1000:.1f}",
+            "claim latency p95 ms": f"{percentile(claim, 0.95) * 1000:.1f}",
+            "cancel latency p50 ms": f"{percentile(cancel, 0.50) * 1000:.1f}",
+            "sold out (409)": str(self.claims.answers["claim 409 sold_out"]),
+            "other answers / errors": str(sum(self.unexpected().values())),
+            "oversold (final state)": str(self.oversold["final"]),
+            "oversold (replayed history)": str(self.oversold["replayed"]),
+            "trivial GET requests/s": f"{len(read) / self.trivial_seconds:.0f}",
+            "trivial GET p50 ms": f"{percentile(read, 0.50) * 1000:.1f}",
+            "load average before/after": f"{self.load[0]:.1f} / {self.load[1]:.1f}",
+        }
+
+
+def print_table(runs: list[Run]) -> None:
+    """One column per database, one line per figure."""
+    columns = [run.figures() for run in runs]
+    names = list(columns[0])
+    name_width = max(map(len, names))
+    widths = [
+        max(len(run.database), *map(len, figures.values()))
+        for run, figures in zip(runs, columns, strict=True)
+    ]
+    print(
+        " " * name_width
+        + "  "
+        + "  ".join(r.database.rjust(w) for r, w in zip(runs, widths, strict=True))
+    )
+    for name in names:
+        cells = "  ".join(f[name].rjust(w) for f, w in zip(columns, widths, strict=True))
+        print(f"{name.ljust(name_width)}  {cells}")
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+def bench(database: str, arguments: argparse.Namespace) -> Run:
+    workdir = Path(tempfile.mkdtemp(prefix=f"bench-claims-{database}-"))
+    try:
+        databases = {
+            "sqlite": lambda: sqlite_database(workdir),
+            "postgresql": lambda: postgresql_database(arguments.postgresql),
+        }
+        with databases[database]() as database_url:
+            environment = service_settings(database_url, workdir)
+            seed = migrate_and_seed(
+                environment, arguments.clients, arguments.listings, arguments.quantity
+            )
+            log = workdir / "gunicorn.log"
+            load_before = os.getloadavg()[0]
+            with gunicorn(environment, arguments.workers, arguments.threads, log) as port:
+                trivial, trivial_seconds = drive(
+                    arguments.clients, arguments.trivial_seconds, read_place(port, seed.place_id)
+                )
+                claims, claim_seconds = drive(
+                    arguments.clients, arguments.seconds, claim_and_cancel(port, seed)
+                )
+            run = Run(
+                database,
+                trivial,
+                trivial_seconds,
+                claims,
+                claim_seconds,
+                oversells(database_url, seed),
+                (load_before, os.getloadavg()[0]),
+            )
+            problems = [
+                line
+                for line in log.read_text().splitlines()
+                if "Traceback" in line or "ERROR" in line
+            ]
+            if problems:
+                print(f"{database}: the server logged {len(problems)} errors, e.g. {problems[0]}")
+            return run
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
+    parser.add_argument("--seconds", type=float, default=10, help="length of the claim run")
+    parser.add_argument(
+        "--trivial-seconds",
+        type=float,
+        default=None,
+        help="length of the trivial run (default: half of --seconds)",
+    )
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--postgresql",
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="a PostgreSQL server (any database on it) where a temporary database may be created",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (1: gunicorn's sync worker)"
+    )
+    parser.add_argument("--listings", type=int, default=16, help="donations to claim from")
+    parser.add_argument("--quantity", type=int, default=2, help="units of each donation")
+    arguments = parser.parse_args()
+    if arguments.trivial_seconds is None:
+        arguments.trivial_seconds = arguments.seconds / 2
+    return arguments
+
+
+def main() -> int:
+    arguments = parse_arguments()
+    databases = ("sqlite", "postgresql") if arguments.database == "both" else (arguments.database,)
+    runs = []
+    for database in databases:
+        run = bench(database, arguments)
+        runs.append(run)
+        if run.unexpected():
+            print(f"{database}: unexpected answers {dict(run.unexpected())}")
+    print(
+        f"\n{arguments.clients} clients; gunicorn {arguments.workers} workers x "
+        f"{arguments.threads} threads on 127.0.0.1; {arguments.listings} donations x "
+        f"{arguments.quantity} units; claim+cancel for {arguments.seconds:g}s, trivial GET for "
+        f"{arguments.trivial_seconds:g}s; {os.cpu_count()} CPUs"
+    )
+    print_table(runs)
+    oversold = sum(run.oversold["final"] + run.oversold["replayed"] for run in runs)
+    return 1 if oversold else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
