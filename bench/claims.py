@@ -166,7 +166,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(environment: dict[str, str], workers: int, threads: int, log: Path) -> Iterator[int]:
+def gunicorn(
+    environment: dict[str, str], workers: int, threads: int, log: Path
+) -> Iterator[tuple[int, int]]:
+    """The server's port and its master's pid."""
     port = free_port()
     command = [
         sys.executable,
@@ -199,7 +202,7 @@ def gunicorn(environment: dict[str, str], workers: int, threads: int, log: Path)
                 if time.monotonic() > deadline:
                     raise SystemExit(f"gunicorn did not start:\n{log.read_text()}") from None
             time.sleep(0.1)
-        yield port
+        yield port, process.pid
     finally:
         process.terminate()
         try:
@@ -334,6 +337,67 @@ def claim_and_cancel(port: int, seed: Seed) -> Work:
     return work
 
 
+# --- CPU spent by the server and the database (Linux /proc) ---------------------------------------
+
+
+def cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def children_of(parent: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+class CpuMeter:
+    """CPU time of the gunicorn workers and of the PostgreSQL backends serving this database
+    (SQLite runs inside the workers). Figures per request do not depend on how busy the rest of
+    the host is, unlike requests per second."""
+
+    def __init__(self, server_pid: int, database_url: str) -> None:
+        self.server_pid = server_pid
+        self.postgresql = database_url.startswith("postgresql")
+        self.dsn = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    def backends(self) -> list[int]:
+        if not self.postgresql:
+            return []
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as connection:
+            rows = connection.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def snapshot(self) -> dict[str, dict[int, float]]:
+        groups = {"app": children_of(self.server_pid), "database": self.backends()}
+        return {
+            group: {pid: used for pid in pids if (used := cpu_seconds(pid)) is not None}
+            for group, pids in groups.items()
+        }
+
+
+def cpu_between(
+    before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
+) -> dict[str, float]:
+    return {
+        group: sum(used - before[group].get(pid, 0.0) for pid, used in after[group].items())
+        for group in after
+    }
+
+
 # --- oversells -----------------------------------------------------------------------------------
 
 
@@ -411,6 +475,7 @@ class Run:
     claim_seconds: float
     oversold: dict[str, int]
     load: tuple[float, float]
+    cpu: dict[str, dict[str, float]]
 
     def unexpected(self) -> Counter[str]:
         expected = {"claim 201", "claim 409 sold_out", "cancel 200", "read 200"}
@@ -421,6 +486,12 @@ class Run:
         answered = sum(n for a, n in self.claims.answers.items() if a.startswith("claim"))
         claim, cancel = self.claims.latencies["claim"], self.claims.latencies["cancel"]
         read = self.trivial.latencies["read"]
+        requests = len(claim) + len(cancel)
+        app_ms = self.cpu["claims"]["app"] * 1000 / max(1, requests)
+        database_ms = self.cpu["claims"]["database"] * 1000 / max(1, requests)
+        # Claims/s if the host's CPUs did nothing but serve claim + cancel (the load generator
+        # and everything else on the host taken away): one claim costs a claim and a cancel.
+        ceiling = (os.cpu_count() or 1) * 1000 / max(1e-9, 2 * (app_ms + database_ms))
         return {
             "claims/s (201 Created)": f"{self.claims.answers['claim 201'] / self.claim_seconds:.0f}",
             "claim requests/s (201 or 409)": f"{answered / self.claim_seconds:.0f}",
@@ -434,6 +505,14 @@ class Run:
             "oversold (replayed history)": str(self.oversold["replayed"]),
             "trivial GET requests/s": f"{len(read) / self.trivial_seconds:.0f}",
             "trivial GET p50 ms": f"{percentile(read, 0.50) * 1000:.1f}",
+            "server CPU ms per claim/cancel request": f"{app_ms:.1f}",
+            "PostgreSQL CPU ms per claim/cancel request": (
+                f"{database_ms:.1f}" if self.database == "postgresql" else "(in server)"
+            ),
+            "server CPU ms per trivial GET": (
+                f"{self.cpu['trivial']['app'] * 1000 / max(1, len(read)):.2f}"
+            ),
+            "claims/s with all CPUs for the server": f"{ceiling:.0f}",
             "load average before/after": f"{self.load[0]:.1f} / {self.load[1]:.1f}",
         }
 
@@ -474,13 +553,20 @@ def bench(database: str, arguments: argparse.Namespace) -> Run:
             )
             log = workdir / "gunicorn.log"
             load_before = os.getloadavg()[0]
-            with gunicorn(environment, arguments.workers, arguments.threads, log) as port:
+            with gunicorn(environment, arguments.workers, arguments.threads, log) as server:
+                port, meter = server[0], CpuMeter(server[1], database_url)
+                started = meter.snapshot()
                 trivial, trivial_seconds = drive(
                     arguments.clients, arguments.trivial_seconds, read_place(port, seed.place_id)
                 )
+                between = meter.snapshot()
                 claims, claim_seconds = drive(
                     arguments.clients, arguments.seconds, claim_and_cancel(port, seed)
                 )
+                cpu = {
+                    "trivial": cpu_between(started, between),
+                    "claims": cpu_between(between, meter.snapshot()),
+                }
             run = Run(
                 database,
                 trivial,
@@ -489,6 +575,7 @@ def bench(database: str, arguments: argparse.Namespace) -> Run:
                 claim_seconds,
                 oversells(database_url, seed),
                 (load_before, os.getloadavg()[0]),
+                cpu,
             )
             problems = [
                 line

@@ -33,7 +33,8 @@ from marketplace.points.models import PointsEntry, Redemption, Reward
 from tests.factories import CoordinatorFactory, UserFactory
 from tests.points_factories import RedemptionFactory, RewardFactory, give_points
 
-pytestmark = pytest.mark.concurrency
+# Many connections at once: these run one after another in one xdist worker (--dist loadgroup).
+pytestmark = [pytest.mark.concurrency, pytest.mark.xdist_group("many_connections")]
 
 THREADS = 10
 ROUNDS = 3

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from itertools import combinations
+from os import environ
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +40,6 @@ def concurrent_app(database_url: str, instance_path: Path, connections: int) -> 
     """An app on the test database whose pool holds a connection for every thread at once (the
     default pool of 5 + 10 would make most threads queue for a connection instead of racing).
     The suite's app built the schema already; this one only connects."""
-    from os import environ
-
     previous = environ.get("MARKETPLACE_INSTANCE_PATH")
     try:
         app = make_app(

@@ -57,7 +57,8 @@ from tests.reservations.concurrency_helpers import (
     units_oversold,
 )
 
-pytestmark = pytest.mark.concurrency
+# Many connections at once: these run one after another in one xdist worker (--dist loadgroup).
+pytestmark = [pytest.mark.concurrency, pytest.mark.xdist_group("many_connections")]
 
 CLAIMANTS = 50
 UNITS = 5

@@ -35,7 +35,8 @@ from tests.reservations.concurrency_helpers import (
     run_together,
 )
 
-pytestmark = pytest.mark.concurrency
+# Many connections at once: these run one after another in one xdist worker (--dist loadgroup).
+pytestmark = [pytest.mark.concurrency, pytest.mark.xdist_group("many_connections")]
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 WORKERS = 3
