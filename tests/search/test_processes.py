@@ -23,7 +23,7 @@ from tests.search import writers
 from tests.search.conftest import live_generation
 
 # Several processes at once: run in the xdist worker that takes the many-connection tests.
-pytestmark = pytest.mark.xdist_group("many_connections")
+pytestmark = [pytest.mark.concurrency, pytest.mark.xdist_group("many_connections")]
 
 WORKERS = 4
 ROUNDS = 3
