@@ -20,7 +20,8 @@ times after a warm-up round, through:
 (b) the raw Whoosh search of the same index (``WhooshIndex.search`` with the options (a) uses:
     same query, filters, page and facets, no database);
 (c) a plain SQL LIKE scan: public listings whose title, description or tags contain any word of
-    the query (split at spaces and punctuation, NFKC and lower case, nothing else), newest
+    the query (split at spaces and punctuation, NFKC and lower case, nothing else; the tags
+    column is JSON text, so Chinese words are looked for in their \\uXXXX form there), newest
     first, first 20;
 (d) SQLite FTS5 with the trigram tokenizer over title, description and tags: the query's words
     of three or more characters OR-ed in a MATCH, best bm25 first (words of one or two
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import random
@@ -415,14 +417,26 @@ def plain_words(text: str) -> list[str]:
     return _WORDS.findall(unicodedata.normalize("NFKC", text).lower())
 
 
+def _in_tags(word: str) -> str | None:
+    """The word as the tags column (JSON text, Chinese as \\uXXXX escapes) holds it; None for a
+    word of hex digits that would match inside the escapes."""
+    if word.isascii():
+        return None if set(word) <= set("0123456789abcdefu") else word
+    return json.dumps(word)[1:-1]
+
+
 def like_scan(connection: sqlite3.Connection, text: str, limit: int = 20) -> list[int]:
     words = plain_words(text)
     if not words:
         return []
-    condition = " OR ".join(
-        "lower(title) LIKE ? OR lower(description) LIKE ? OR lower(tags) LIKE ?" for _ in words
-    )
-    parameters = [f"%{word}%" for word in words for _column in range(3)]
+    conditions, parameters = [], []
+    for word in words:
+        conditions.append("lower(title) LIKE ? OR lower(description) LIKE ?")
+        parameters += [f"%{word}%"] * 2
+        if (tag := _in_tags(word)) is not None:
+            conditions.append("lower(tags) LIKE ?")
+            parameters.append(f"%{tag}%")
+    condition = " OR ".join(conditions)
     rows = connection.execute(
         f"SELECT id FROM listings WHERE moderation = 'approved' "
         f"AND status IN ('open', 'fully_reserved') AND ({condition}) "
@@ -497,9 +511,13 @@ def timed(
     return seconds, answers
 
 
-def recall_at_10(answers: dict[str, list[int]], judged: dict[str, int]) -> float:
+def recall_at_10(
+    answers: dict[str, list[int]], judged: dict[str, int], style: str | None = None
+) -> float:
     shares = []
     for query in corpus.JUDGED_QUERIES:
+        if style is not None and query.style != style:
+            continue
         relevant = {judged[key] for key in query.relevant}
         shares.append(len(relevant & set(answers[query.text][:10])) / len(relevant))
     return statistics.fmean(shares)
@@ -615,6 +633,12 @@ def main() -> None:
         print(line("(b) raw Whoosh search, same index", whoosh_seconds))
         print(line("(c) SQL LIKE scan", like_seconds, like_recall))
         print(line(f"(d) SQLite FTS5 trigram (built {fts_build:.1f} s)", fts_seconds, fts_recall))
+
+        print("  recall@10 by kind of query:      (a) API   (c) LIKE  (d) FTS5")
+        for style in corpus.STYLES:
+            answer_sets = (api_answers, like_answers, fts_answers)
+            figures = [recall_at_10(answers, judged, style) for answers in answer_sets]
+            print(f"    {style:<30}" + "".join(f"{figure:9.3f}" for figure in figures))
 
         api_p50 = percentile(api_seconds, 0.5) * 1000
         ratio = percentile(api_seconds, 0.5) / percentile(whoosh_seconds, 0.5)
