@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace import clock
@@ -125,6 +125,8 @@ class Listing(db.Model):
 
     # Set on search hits only: an excerpt with the matches marked; not a column.
     snippet = None
+    # Set by listings.services.with_availability on lent items: the days promised; not a column.
+    booked_periods = None
 
     @property
     def is_public(self) -> bool:
@@ -162,6 +164,13 @@ class Listing(db.Model):
 
     def is_visible_to(self, user: Any) -> bool:
         return self.is_public or self.is_managed_by(user) or bool(getattr(user, "is_staff", False))
+
+
+@event.listens_for(Listing, "expire")
+def _forget_booked_periods(listing: Listing | None, attributes: Any) -> None:
+    """Booked periods loaded alongside go stale with the rest of the row."""
+    if listing is not None:  # None when the object was already garbage collected
+        listing.booked_periods = None
 
 
 class ListingSlot(db.Model):

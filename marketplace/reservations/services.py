@@ -324,16 +324,20 @@ def list_reservations(
     return list(items), total
 
 
-def booked_periods(listing: Listing) -> list[tuple[date, date]]:
-    """The days a lent item is promised, without saying to whom."""
-    if not listing.is_loan or listing.id is None:
-        return []
+def booked_periods(listing_ids: list[int]) -> dict[int, list[tuple[date, date]]]:
+    """The days each lent item is promised, without saying to whom."""
+    periods: dict[int, list[tuple[date, date]]] = {listing_id: [] for listing_id in listing_ids}
     rows = db.session.execute(
-        select(Reservation.starts_on, Reservation.ends_on)
-        .where(Reservation.listing_id == listing.id, Reservation.status.in_(HOLDING_STATUSES))
-        .order_by(Reservation.starts_on)
-    ).all()
-    return [(row.starts_on, row.ends_on) for row in rows]
+        select(Reservation.listing_id, Reservation.starts_on, Reservation.ends_on)
+        .where(
+            Reservation.listing_id.in_(listing_ids),
+            Reservation.status.in_(HOLDING_STATUSES),
+        )
+        .order_by(Reservation.listing_id, Reservation.starts_on)
+    )
+    for listing_id, starts_on, ends_on in rows:
+        periods[listing_id].append((starts_on, ends_on))
+    return periods
 
 
 # --- transitions ---------------------------------------------------------------------------------

@@ -67,17 +67,20 @@ def _search_index(filters: listings.BrowseFilters) -> ListingPage:
     )
     results = indexer.get_index().search(query)
     ranked_ids = [hit.listing_id for hit in results.hits]
+    # The database has the last word: anything the index still holds but that is no longer
+    # public is dropped here, and not counted either. Checked in Python rather than in the
+    # WHERE clause, where SQLite would walk the public-browse index over every public listing
+    # instead of looking the few ids up by primary key.
     visible = {
         listing.id: listing
         for listing in db.session.scalars(
-            listings.with_details(
-                select(Listing).where(Listing.id.in_(ranked_ids), listings.public_listing())
-            )
+            listings.with_details(select(Listing).where(Listing.id.in_(ranked_ids)))
         )
+        if listing.is_public
     }
-    # The database has the last word: anything the index still holds but that is no longer
-    # public is dropped here, and not counted either.
-    items = [visible[listing_id] for listing_id in ranked_ids if listing_id in visible]
+    items = listings.with_availability(
+        [visible[listing_id] for listing_id in ranked_ids if listing_id in visible]
+    )
     return ListingPage(
         items=items,
         total=results.total - (len(ranked_ids) - len(items)),
@@ -138,7 +141,7 @@ def _search_database(filters: listings.BrowseFilters) -> ListingPage:
         )
     ).all()
     return ListingPage(
-        items=list(items),
+        items=listings.with_availability(list(items)),
         total=total,
         page=filters.page,
         per_page=filters.per_page,
