@@ -179,6 +179,9 @@ class AvailabilityOut(ma.Schema):
     )
 
 
+AVAILABILITY_OUT = AvailabilityOut()
+
+
 class ListingOut(ma.Schema):
     id = fields.Integer(required=True)
     side = fields.String(required=True)
@@ -212,7 +215,7 @@ class ListingOut(ma.Schema):
     urgency = fields.String(allow_none=True)
     quantity_wanted = fields.Integer(allow_none=True)
     availability = fields.Function(
-        lambda listing: AvailabilityOut().dump(availability(listing)),
+        lambda listing: AVAILABILITY_OUT.dump(availability(listing)),
         metadata={"type": "object", "description": "What is left to claim"},
     )
     snippet = fields.String(

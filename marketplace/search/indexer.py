@@ -188,6 +188,30 @@ def lag_seconds() -> float:
     return max(0.0, (clock.now() - oldest).total_seconds()) if oldest else 0.0
 
 
+def lag_within(max_lag: float) -> bool:
+    """Whether no unapplied change has waited longer than ``max_lag`` seconds.
+
+    A check that finds the oldest unapplied change made at T (or none, at the time T of the
+    check) proves that nothing is older than T until the changes made since are applied, so
+    the outbox is asked again only once T is ``max_lag`` seconds old: searches between cost
+    no query. (A change counts from when its transaction wrote it.)
+    """
+    bounds: dict[str, datetime] = current_app.extensions.setdefault(
+        "marketplace.search_caught_up", {}
+    )
+    now = clock.now()
+    known = bounds.get("since")
+    if known is not None and known <= now and (now - known).total_seconds() <= max_lag:
+        return True
+    oldest = oldest_pending_at()
+    since = min(oldest, now) if oldest is not None else now
+    if (now - since).total_seconds() > max_lag:
+        bounds.pop("since", None)
+        return False
+    bounds["since"] = since
+    return True
+
+
 def prune_processed() -> int:
     cutoff = clock.now() - PROCESSED_ROWS_KEPT
     result = db.session.execute(

@@ -43,11 +43,11 @@ def search_listings(actor: Any, filters: listings.BrowseFilters) -> ListingPage:
 def _ensure_caught_up() -> None:
     """Refuse to answer from an index that misses changes older than SEARCH_MAX_LAG seconds."""
     max_lag = current_app.config["SEARCH_MAX_LAG"]
-    if indexer.lag_seconds() <= max_lag:
+    if indexer.lag_within(max_lag):
         return
     if current_app.config["SEARCH_INDEXING"] == "inline":
         indexer.drain_quietly()
-        if indexer.lag_seconds() <= max_lag:
+        if indexer.lag_within(max_lag):
             return
     raise IndexUnavailable(f"the index is more than {max_lag}s behind the database")
 
