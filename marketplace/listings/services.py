@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
@@ -52,6 +53,20 @@ def with_details(statement: Select[Any]) -> Select[Any]:
         selectinload(Listing.slots),
         selectinload(Listing.pickup_windows).joinedload(PickupWindow.place),
     )
+
+
+@cache
+def _by_ids_statement() -> Select[Any]:
+    # Built once: a statement with these loader options costs more to put together than the
+    # query takes to run.
+    return with_details(select(Listing).where(Listing.id.in_(bindparam("ids", expanding=True))))
+
+
+def listings_by_ids(ids: Collection[int]) -> list[Listing]:
+    """The listings with these ids (in no particular order), with their details loaded."""
+    if not ids:
+        return []
+    return list(db.session.scalars(_by_ids_statement(), {"ids": list(ids)}))
 
 
 def get_listing(actor: Any, listing_id: int) -> Listing:

@@ -72,11 +72,7 @@ def _search_index(filters: listings.BrowseFilters) -> ListingPage:
     # WHERE clause, where SQLite would walk the public-browse index over every public listing
     # instead of looking the few ids up by primary key.
     visible = {
-        listing.id: listing
-        for listing in db.session.scalars(
-            listings.with_details(select(Listing).where(Listing.id.in_(ranked_ids)))
-        )
-        if listing.is_public
+        listing.id: listing for listing in listings.listings_by_ids(ranked_ids) if listing.is_public
     }
     items = listings.with_availability(
         [visible[listing_id] for listing_id in ranked_ids if listing_id in visible]
