@@ -73,6 +73,37 @@ REDEMPTION_STATUSES = {
     "cancelled": "已取消",
     "expired": "已过期",
 }
+AWARD_STATUSES = {
+    "pending": "待确认",
+    "disputed": "有异议，社工处理中",
+    "awarded": "已发放",
+    "rejected": "未发放",
+}
+AUDIT_TARGETS = {
+    "listing": "发布",
+    "user": "用户",
+    "report": "举报",
+    "organisation": "组织",
+    "award": "服务积分",
+}
+AUDIT_ACTIONS = {
+    "approve_listing": "审核通过",
+    "reject_listing": "审核不通过",
+    "hide_listing": "隐藏发布",
+    "restore_listing": "恢复发布",
+    "auto_hide_listing": "多人举报后自动隐藏",
+    "resolve_report_actioned": "处理举报（已处理）",
+    "resolve_report_dismissed": "处理举报（驳回）",
+    "suspend_user": "停用用户",
+    "reinstate_user": "恢复用户",
+    "change_role": "更改角色",
+    "verify_organisation": "认证组织",
+    "unverify_organisation": "取消组织认证",
+    "grant_points": "发放志愿积分",
+    "revoke_points": "撤销志愿积分",
+    "award_points": "异议裁定：发放积分",
+    "reject_points": "异议裁定：不发放",
+}
 PLACE_KINDS = {
     "subdistrict": "街道",
     "community": "村/社区",

@@ -29,7 +29,15 @@ MEMBERS = [
     "/me/points",
 ]
 MERCHANTS = ["/merchant", "/merchant/impact", "/post?type=donation"]
-STAFF = ["/staff/queue", "/staff/reports", "/staff/users", "/staff/figures"]
+STAFF = [
+    "/staff/queue",
+    "/staff/reports",
+    "/staff/users",
+    "/staff/figures",
+    "/staff/audit",
+    "/staff/audit?target_type=listing",
+    "/staff/disputes",
+]
 
 ROLES = {
     "resident": UserFactory,
