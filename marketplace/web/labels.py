@@ -203,6 +203,8 @@ _PATTERNED_MESSAGES = tuple(
         (r"^The slot (\d+) must start in the future\.$", "第 {0} 个时段必须是将来的时间。"),
         (r"^The window (\d+) must start in the future\.$", "第 {0} 个领取时间必须是将来的时间。"),
         (r"^Unknown id (\d+)\.$", "找不到编号 {0}，请刷新页面后重新修改。"),
+        (r"^Must be greater than or equal to (-?\d+) and less than or equal to (-?\d+)\.$",
+         "须在 {0} 到 {1} 之间。"),
     )
 )  # fmt: skip
 # A message about one row of a list, e.g. "0.starts_at: Not a valid datetime.".

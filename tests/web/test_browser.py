@@ -103,7 +103,7 @@ def test_an_item_goes_from_posting_to_a_completed_exchange(site, phones):
     owner.get_by_label("住在哪里（可不填）").select_option(label="　清溪村健康广场")
     owner.get_by_role("button", name="注册").click()
     assert "注册成功" in flash_text(owner)
-    owner.get_by_role("link", name="发布").click()
+    owner.get_by_role("link", name="发布", exact=True).click()
     owner.get_by_role("link", name=re.compile("送出闲置")).click()
     owner.get_by_label("标题").fill("九成新婴儿推车")
     owner.get_by_label("详细说明").fill("可折叠，带遮阳篷，孩子大了用不上。")

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from marketplace import clock
 from marketplace.errors import DomainError, NotFound
+from marketplace.listings import services as listings
 from marketplace.notifications import messages
 from marketplace.notifications import services as notifications
 from marketplace.points import services as points
@@ -28,6 +29,34 @@ PER_PAGE = 20
 def _page_number() -> int:
     number = forms.as_integer(request.args.get("page", "1"))
     return number if isinstance(number, int) and 1 <= number <= 10_000 else 1
+
+
+# --- my listings ---------------------------------------------------------------------------------
+
+MY_LISTING_STATUSES = ("open", "fully_reserved", "expired", "closed", "withdrawn")
+
+
+@bp.get("/me/listings")
+@login_required
+def my_listings() -> Any:
+    """What I (or my organisation) posted, in any state, newest first, so that I can find a
+    listing to edit, renew or withdraw and see why one is waiting or was turned down."""
+    status = request.args.get("status", "")
+    status = status if status in MY_LISTING_STATUSES else None
+    page = _page_number()
+    result = listings.browse(
+        current_user,
+        listings.BrowseFilters(
+            owner="me", status=status, sort="newest", page=page, per_page=PER_PAGE
+        ),
+    )
+    return render_template(
+        "web/my_listings.html",
+        result=result,
+        status=status,
+        statuses=MY_LISTING_STATUSES,
+        page_url=lambda number: url_for("web.my_listings", status=status, page=number),
+    )
 
 
 # --- reservations --------------------------------------------------------------------------------

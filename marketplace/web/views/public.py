@@ -100,10 +100,23 @@ def _listing_page(listing_id: int, problem: forms.FormProblem | None = None, **e
         availability=listings.availability(listing),
         manages=manages,
         matches=_matches(listing) if manages or current_user.is_staff else [],
+        moderation_actions=_moderation_actions(listing),
         problem=problem or forms.FormProblem(),
         claim_values=extra.get("claim_values", {}),
         report_open=extra.get("report_open", False),
     )
+
+
+def _moderation_actions(listing: Listing) -> list[str]:
+    """For a coordinator: the moderation actions the listing's state allows now (the service
+    checks again when one is taken)."""
+    if not current_user.is_authenticated or not current_user.is_staff:
+        return []
+    return [
+        action
+        for action, (sources, _state, _notice) in moderation.LISTING_ACTIONS.items()
+        if listing.moderation in sources
+    ]
 
 
 def _matches(listing: Listing) -> list[dict[str, Any]]:
