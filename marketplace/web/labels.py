@@ -179,6 +179,7 @@ FIELD_MESSAGES = {
     "The code has six digits.": "兑换码是 6 位数字。",
     "No such place.": "没有这个地点。",
     "Must be in the future.": "必须是将来的时间。",
+    "The current password is wrong.": "当前密码不正确。",
     "Must be on or before the end of the period.": "开始日期不能晚于结束日期。",
     "A period covers at most ten years.": "时间段最长十年。",
     "Give at least one slot.": "请至少填写一个时段。",

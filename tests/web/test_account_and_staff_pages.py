@@ -169,3 +169,71 @@ def test_only_coordinators_grant_points(browser_as):
 
     assert response.status_code == 403
     assert stored(User, resident.id).points_balance == 0
+
+
+# --- my account ----------------------------------------------------------------------------------
+
+
+def test_a_resident_sets_their_name_home_place_and_alerts(browser_as):
+    from tests.factories import CommunityFactory
+
+    resident = UserFactory(display_name="老王")
+    place = CommunityFactory(name="清溪村")
+    browser = browser_as(resident)
+
+    page = text_of(browser.get("/me/account"))
+    response = post_form(
+        browser, "/me/account", {"display_name": "王师傅", "home_place_id": place.id}
+    )
+
+    assert 'value="老王"' in page and 'name="match_alerts" checked' in page
+    assert response.status_code == 303
+    saved = stored(User, resident.id)
+    assert (saved.display_name, saved.home_place_id, saved.match_alerts) == (
+        "王师傅",
+        place.id,
+        False,
+    )
+
+
+def test_an_empty_name_is_refused_next_to_the_field(browser_as):
+    resident = UserFactory(display_name="老王")
+    browser = browser_as(resident)
+
+    response = post_form(browser, "/me/account", {"display_name": "", "match_alerts": "on"})
+
+    page = text_of(response)
+    assert response.status_code == 422
+    assert '<p class="field-error" id="err-display_name">' in page
+    assert stored(User, resident.id).display_name == "老王"
+
+
+def test_changing_the_password_needs_the_current_one_and_keeps_this_browser_logged_in(
+    browser_as, app
+):
+    from tests.factories import PASSWORD
+    from tests.web.pages import log_in
+
+    resident = UserFactory()
+    browser = browser_as(resident)
+    other_device = browser_as(resident)
+
+    wrong = post_form(
+        browser,
+        "/me/password",
+        {"current_password": "not-it-at-all", "new_password": "n3w-secret!"},
+    )
+    changed = post_form(
+        browser, "/me/password", {"current_password": PASSWORD, "new_password": "n3w-secret!"}
+    )
+
+    assert wrong.status_code == 422
+    assert '<p class="field-error" id="err-current_password">当前密码不正确。</p>' in text_of(wrong)
+    assert changed.status_code == 303
+    assert browser.get("/me/account").status_code == 200
+    assert other_device.get("/me/account").status_code == 302  # its session ended
+    log_in(app.test_client(), resident, password="n3w-secret!")
+
+
+def test_visitors_are_asked_to_log_in_for_the_account_page(client):
+    assert client.get("/me/account").status_code == 302

@@ -18,6 +18,8 @@ from tests.web.pages import text_of
 
 EVERYONE = ["/", "/search", "/search?category=tools&side=offer", "/login", "/register"]
 MEMBERS = [
+    "/me/listings",
+    "/me/account",
     "/post",
     "/post?type=lend",
     "/post?type=skill",
