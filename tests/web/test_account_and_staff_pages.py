@@ -237,3 +237,66 @@ def test_changing_the_password_needs_the_current_one_and_keeps_this_browser_logg
 
 def test_visitors_are_asked_to_log_in_for_the_account_page(client):
     assert client.get("/me/account").status_code == 302
+
+
+# --- reporting the poster, verifying a merchant --------------------------------------------------
+
+
+def test_a_resident_reports_the_person_who_posted_a_listing(browser_as):
+    from sqlalchemy import select
+
+    from marketplace.moderation.models import Report
+
+    listing = ListingFactory()
+    reporter = UserFactory()
+
+    response = post_form(
+        browser_as(reporter),
+        f"/listings/{listing.id}/report",
+        {"about": "owner", "reason": "fraud", "details": "要求先付定金"},
+    )
+
+    assert response.status_code == 303
+    report = db.session.scalars(select(Report).where(Report.reporter_id == reporter.id)).one()
+    assert (report.reported_user_id, report.listing_id) == (listing.owner_id, None)
+    page = text_of(browser_as(CoordinatorFactory()).get("/staff/reports"))
+    assert f"被举报的用户 #{listing.owner_id}" in page
+
+
+def test_a_coordinator_verifies_a_merchant_and_its_listings_show_the_badge(browser_as):
+    from marketplace.accounts.models import Organisation
+
+    merchant = MerchantFactory()
+    donation = DonationOfferFactory(owner=merchant, organisation=merchant.organisation)
+    coordinator = browser_as(CoordinatorFactory())
+
+    response = post_form(
+        coordinator,
+        f"/staff/organisations/{merchant.organisation_id}/verification",
+        {"verified": "true"},
+    )
+
+    assert response.status_code == 303
+    assert stored(Organisation, merchant.organisation_id).verified is True
+    assert "已认证" in text_of(browser_as(UserFactory()).get(f"/listings/{donation.id}"))
+    post_form(
+        coordinator,
+        f"/staff/organisations/{merchant.organisation_id}/verification",
+        {"verified": "false"},
+    )
+    assert stored(Organisation, merchant.organisation_id).verified is False
+
+
+def test_merchants_cannot_verify_themselves(browser_as):
+    from marketplace.accounts.models import Organisation
+
+    merchant = MerchantFactory()
+
+    response = post_form(
+        browser_as(merchant),
+        f"/staff/organisations/{merchant.organisation_id}/verification",
+        {"verified": "true"},
+    )
+
+    assert response.status_code == 403
+    assert stored(Organisation, merchant.organisation_id).verified is False

@@ -171,12 +171,20 @@ def claim(listing_id: int) -> Any:
     return done(message, url_for("web.reservations_page", role="claimant"))
 
 
+def _report_target(listing_id: int) -> dict[str, int]:
+    """The listing itself, or (``about=owner``) the person who posted it."""
+    if request.form.get("about") == "owner":
+        return {"user_id": listings.get_listing(current_user, listing_id).owner_id}
+    return {"listing_id": listing_id}
+
+
 @bp.post("/listings/<int:listing_id>/report")
 @login_required
 def report(listing_id: int) -> Any:
     body = forms.cleaned(request.form, ("reason", "details"))
     try:
-        data = forms.parse(ReportIn(), {**body, "listing_id": listing_id})
+        body.update(_report_target(listing_id))
+        data = forms.parse(ReportIn(), body)
         moderation.file_report(current_user, data)
     except DomainError as error:
         page = _listing_page(listing_id, forms.FormProblem.of(error), report_open=True)

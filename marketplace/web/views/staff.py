@@ -164,6 +164,19 @@ def user_action(user_id: int, action: str) -> Any:
     return done(f"{user.display_name}：{labels.USER_STATUSES[user.status]}。", target)
 
 
+@bp.post("/staff/organisations/<int:organisation_id>/verification")
+@staff_required
+def verify_organisation(organisation_id: int) -> Any:
+    """Mark a merchant's organisation verified (a badge on its listings) or take it back."""
+    target = url_for("web.users", role="merchant")
+    verified = request.form.get("verified") == "true"
+    try:
+        organisation = accounts.set_organisation_verified(current_user, organisation_id, verified)
+    except DomainError as error:
+        return refused(forms.FormProblem.of(error), target)
+    return done(f"{organisation.name}：{'已认证' if verified else '已取消认证'}。", target)
+
+
 @bp.get("/staff/figures")
 @staff_required
 def figures() -> Any:
