@@ -180,6 +180,8 @@ FIELD_MESSAGES = {
     "No such place.": "没有这个地点。",
     "Must be in the future.": "必须是将来的时间。",
     "The current password is wrong.": "当前密码不正确。",
+    "Name one of your own requests.": "只能选择您自己发布的需求。",
+    "That request is no longer open.": "这条需求已经结束了。",
     "Must be on or before the end of the period.": "开始日期不能晚于结束日期。",
     "A period covers at most ten years.": "时间段最长十年。",
     "Give at least one slot.": "请至少填写一个时段。",

@@ -300,3 +300,48 @@ def test_merchants_cannot_verify_themselves(browser_as):
 
     assert response.status_code == 403
     assert stored(Organisation, merchant.organisation_id).verified is False
+
+
+# --- claiming for one of my requests -------------------------------------------------------------
+
+
+def test_a_claim_opened_from_my_requests_matches_says_it_fulfils_that_request(browser_as):
+    from sqlalchemy import select
+
+    from marketplace.reservations.models import Reservation
+    from tests.listing_factories import ItemRequestFactory
+
+    request = ItemRequestFactory()
+    offer = ListingFactory()
+    browser = browser_as(request.owner)
+    path = f"/listings/{offer.id}?request_id={request.id}"
+
+    page = text_of(browser.get(path))
+    response = post_form(
+        browser, f"/listings/{offer.id}/claim", {"quantity": "1", "request_id": request.id},
+        token_from=path,
+    )  # fmt: skip
+
+    assert 'name="request_id"' in page
+    assert response.status_code == 303
+    claim = db.session.scalars(
+        select(Reservation).where(Reservation.claimant_id == request.owner_id)
+    ).one()
+    assert claim.request_id == request.id
+
+
+def test_a_claim_cannot_name_someone_elses_request(browser_as):
+    from tests.listing_factories import ItemRequestFactory
+
+    someone_elses = ItemRequestFactory()
+    offer = ListingFactory()
+    browser = browser_as(UserFactory())
+
+    response = post_form(
+        browser, f"/listings/{offer.id}/claim", {"quantity": "1", "request_id": someone_elses.id}
+    )
+
+    assert response.status_code == 422
+    assert '<p class="field-error" id="err-request_id">只能选择您自己发布的需求。</p>' in text_of(
+        response
+    )

@@ -102,9 +102,15 @@ def _listing_page(listing_id: int, problem: forms.FormProblem | None = None, **e
         matches=_matches(listing) if manages or current_user.is_staff else [],
         moderation_actions=_moderation_actions(listing),
         problem=problem or forms.FormProblem(),
-        claim_values=extra.get("claim_values", {}),
+        claim_values=extra.get("claim_values") or _claim_defaults(),
         report_open=extra.get("report_open", False),
     )
+
+
+def _claim_defaults() -> dict[str, str]:
+    """Opened from the matches of one of my requests: the claim says it fulfils that request."""
+    request_id = request.args.get("request_id", "")
+    return {"request_id": request_id} if request_id.isascii() and request_id.isdigit() else {}
 
 
 def _moderation_actions(listing: Listing) -> list[str]:
@@ -145,14 +151,18 @@ def listing(listing_id: int) -> Any:
     return _listing_page(listing_id)
 
 
-CLAIM_FIELDS = ("quantity", "slot_id", "pickup_window_id", "starts_on", "ends_on", "note")
+CLAIM_FIELDS = (
+    "quantity", "slot_id", "pickup_window_id", "starts_on", "ends_on", "note", "request_id",
+)  # fmt: skip
 
 
 @bp.post("/listings/<int:listing_id>/claim")
 @login_required
 def claim(listing_id: int) -> Any:
     body = forms.cleaned(
-        request.form, CLAIM_FIELDS, integers=("quantity", "slot_id", "pickup_window_id")
+        request.form,
+        CLAIM_FIELDS,
+        integers=("quantity", "slot_id", "pickup_window_id", "request_id"),
     )
     body["waitlist"] = request.form.get("waitlist") == "on"
     try:
