@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, event, text
-from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
 
 from marketplace import clock
 from marketplace.extensions import db
+
+if TYPE_CHECKING:
+    from marketplace.accounts.models import User
 
 REPORT_REASONS = ("spam", "prohibited", "fraud", "offensive", "unsafe", "other")
 REPORT_OUTCOMES = ("dismissed", "actioned")
@@ -89,6 +92,8 @@ class ModerationAction(db.Model):
     reason: Mapped[str] = mapped_column(String(500), default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+    actor: Mapped[User | None] = relationship(viewonly=True)
 
     __table_args__ = (Index("ix_moderation_actions_target", "target_type", "target_id"),)
 

@@ -12,7 +12,9 @@ from marketplace import clock
 from marketplace.extensions import db
 
 if TYPE_CHECKING:
+    from marketplace.accounts.models import User
     from marketplace.places.models import Place
+    from marketplace.reservations.models import Reservation
 
 # Why points moved. Earning reasons count towards "points earned"; the others do not.
 EARNING_REASONS = ("skill_service", "lending", "giving", "volunteer_grant")
@@ -80,6 +82,11 @@ class ServiceAward(db.Model):
     resolution_reason: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     resolved_at: Mapped[datetime | None]
+
+    # For showing an award (what was provided, by and to whom); loaded when read.
+    reservation: Mapped[Reservation] = relationship(viewonly=True)
+    provider: Mapped[User] = relationship(foreign_keys=[provider_id], viewonly=True)
+    claimant: Mapped[User] = relationship(foreign_keys=[claimant_id], viewonly=True)
 
     __table_args__ = (
         CheckConstraint(

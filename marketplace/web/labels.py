@@ -6,6 +6,7 @@ message without a Chinese wording is shown as the API words it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -72,6 +73,37 @@ REDEMPTION_STATUSES = {
     "cancelled": "已取消",
     "expired": "已过期",
 }
+AWARD_STATUSES = {
+    "pending": "待确认",
+    "disputed": "有异议，社工处理中",
+    "awarded": "已发放",
+    "rejected": "未发放",
+}
+AUDIT_TARGETS = {
+    "listing": "发布",
+    "user": "用户",
+    "report": "举报",
+    "organisation": "组织",
+    "award": "服务积分",
+}
+AUDIT_ACTIONS = {
+    "approve_listing": "审核通过",
+    "reject_listing": "审核不通过",
+    "hide_listing": "隐藏发布",
+    "restore_listing": "恢复发布",
+    "auto_hide_listing": "多人举报后自动隐藏",
+    "resolve_report_actioned": "处理举报（已处理）",
+    "resolve_report_dismissed": "处理举报（驳回）",
+    "suspend_user": "停用用户",
+    "reinstate_user": "恢复用户",
+    "change_role": "更改角色",
+    "verify_organisation": "认证组织",
+    "unverify_organisation": "取消组织认证",
+    "grant_points": "发放志愿积分",
+    "revoke_points": "撤销志愿积分",
+    "award_points": "异议裁定：发放积分",
+    "reject_points": "异议裁定：不发放",
+}
 PLACE_KINDS = {
     "subdistrict": "街道",
     "community": "村/社区",
@@ -125,6 +157,8 @@ ERROR_CODES = {
     "out_of_stock": "这份礼品已经兑完了。",
     "insufficient_points": "积分不足。",
     "reason_required": "请填写原因。",
+    "in_use": "要删除的时段或领取时间还有预约在用，请先处理这些预约。",
+    "already_revoked": "这笔奖励已经撤销过了。",
 }
 
 # marshmallow's and the services' field messages, as the pages show them.
@@ -145,7 +179,39 @@ FIELD_MESSAGES = {
     "The code has six digits.": "兑换码是 6 位数字。",
     "No such place.": "没有这个地点。",
     "Must be in the future.": "必须是将来的时间。",
+    "The current password is wrong.": "当前密码不正确。",
+    "Name one of your own requests.": "只能选择您自己发布的需求。",
+    "That request is no longer open.": "这条需求已经结束了。",
+    "Must be on or before the end of the period.": "开始日期不能晚于结束日期。",
+    "A period covers at most ten years.": "时间段最长十年。",
+    "Give at least one slot.": "请至少填写一个时段。",
+    "Give at least one window.": "请至少填写一个领取时间。",
+    "Slots of one listing must not overlap.": "同一条信息的时段不能重叠。",
+    "Every window needs a pick-up place inside a community.": "每个领取时间都要选择村/社区内的领取地点。",
 }
+
+# The services' messages that carry a number, e.g. "Slot 12 already has 2 bookings.".
+_PATTERNED_MESSAGES = tuple(
+    (re.compile(pattern), wording)
+    for pattern, wording in (
+        (r"^Slot (\d+) has bookings and cannot be removed; cancel them first\.$",
+         "时段（编号 {0}）已有人预约，不能删除；请先取消这些预约。"),
+        (r"^Slot (\d+) already has (\d+) bookings\.$",
+         "时段（编号 {0}）已有 {1} 人预约，名额不能少于这个数。"),
+        (r"^(\d+) are already claimed; the quantity cannot go below that\.$",
+         "已有 {0} 份被申请，数量不能少于这个数。"),
+        (r"^The slot (\d+) must end after it starts\.$", "第 {0} 个时段的结束时间要晚于开始时间。"),
+        (r"^The window (\d+) must end after it starts\.$",
+         "第 {0} 个领取时间的结束时间要晚于开始时间。"),
+        (r"^The slot (\d+) must start in the future\.$", "第 {0} 个时段必须是将来的时间。"),
+        (r"^The window (\d+) must start in the future\.$", "第 {0} 个领取时间必须是将来的时间。"),
+        (r"^Unknown id (\d+)\.$", "找不到编号 {0}，请刷新页面后重新修改。"),
+        (r"^Must be greater than or equal to (-?\d+) and less than or equal to (-?\d+)\.$",
+         "须在 {0} 到 {1} 之间。"),
+    )
+)  # fmt: skip
+# A message about one row of a list, e.g. "0.starts_at: Not a valid datetime.".
+_ROW_MESSAGE = re.compile(r"^(\d+)\.\w+: (.+)$")
 
 _LENGTH_PREFIXES = {
     "Shorter than minimum length ": "太短，至少 {} 个字。",
@@ -160,6 +226,11 @@ def field_message(message: str) -> str:
     """A validation message in Chinese when it has a wording here, else as the API gives it."""
     if message in FIELD_MESSAGES:
         return FIELD_MESSAGES[message]
+    for pattern, wording in _PATTERNED_MESSAGES:
+        if found := pattern.match(message):
+            return wording.format(*found.groups())
+    if row := _ROW_MESSAGE.match(message):
+        return f"第 {int(row.group(1)) + 1} 行：{field_message(row.group(2))}"
     for prefix, wording in _LENGTH_PREFIXES.items():
         if message.startswith(prefix):
             return wording.format(message[len(prefix) :].rstrip("."))

@@ -3,16 +3,22 @@ and how its fields become the body ``ListingIn``/``ListingPatch`` load."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from marketplace.errors import DomainError
 from marketplace.listings.models import Listing
 from marketplace.web import forms
 
+# Blank rows for new slots or pick-up windows, on a new form and below the existing ones.
 SLOT_ROWS = 3
 WINDOW_ROWS = 2
+# The most rows a form may say it has (the API takes at most 50 slots and 20 windows).
+MAX_ROWS = 60
+TIME_COLUMNS = ("date", "start", "end")
 
 
 @dataclass(frozen=True)
@@ -79,8 +85,19 @@ def form_kind_of(listing: Listing) -> FormKind:
 INTEGER_FIELDS = ("place_id", "quantity", "per_person_limit", "max_lend_days", "quantity_wanted")
 
 
-def api_body(form: MultiDict[str, str], kind: FormKind, creating: bool) -> dict[str, Any]:
-    """The JSON body the API would get for this form: common fields plus the kind's own."""
+def api_body(
+    form: MultiDict[str, str], kind: FormKind, listing: Listing | None = None
+) -> dict[str, Any]:
+    """The JSON body the API would get for this form: common fields plus the kind's own.
+
+    Without ``listing`` the body creates a listing; with it, it edits that listing and carries
+    the whole list of its slots or pick-up windows: rows with an id keep (and change) that one,
+    rows without are new, and rows ticked for removal (or left out) are removed, as the API's
+    edit does. The service refuses what the rules forbid (a booked slot, a window a claim uses).
+    """
+    creating = listing is None
+    listing_slots = {slot.id: slot for slot in listing.slots} if listing else {}
+    listing_windows = {window.id: window for window in listing.pickup_windows} if listing else {}
     body: dict[str, Any] = forms.cleaned(
         form,
         (*COMMON_FIELDS, "quantity", "per_person_limit", "max_lend_days", "quantity_wanted",
@@ -100,23 +117,17 @@ def api_body(form: MultiDict[str, str], kind: FormKind, creating: bool) -> dict[
         body["needed_by"] = forms.end_of_local_day(form["needed_by"].strip())
     if "auto_confirm" in kind.fields:
         body["auto_confirm"] = form.get("auto_confirm") == "on"
-    if "slots" in kind.fields and creating:
+    if "slots" in kind.fields:
         body["slots"] = [
-            {
-                "starts_at": forms.local_moment(row["date"], row["start"]),
-                "ends_at": forms.local_moment(row["date"], row["end"]),
-                "capacity": forms.as_integer(row["capacity"] or "1"),
-            }
-            for row in forms.rows(form, "slot", SLOT_ROWS, ("date", "start", "end", "capacity"))
+            {**times, "capacity": forms.as_integer(row["capacity"] or "1")}
+            for row, times in _time_rows(form, "slot", SLOT_ROWS, ("capacity",), listing_slots)
         ]
-    if "pickup_windows" in kind.fields and creating:
+    if "pickup_windows" in kind.fields:
         body["pickup_windows"] = [
-            {
-                "starts_at": forms.local_moment(row["date"], row["start"]),
-                "ends_at": forms.local_moment(row["date"], row["end"]),
-                "place_id": forms.as_integer(row["place_id"]),
-            }
-            for row in forms.rows(form, "window", WINDOW_ROWS, ("date", "start", "end", "place_id"))
+            {**times, "place_id": forms.as_integer(row["place_id"])}
+            for row, times in _time_rows(
+                form, "window", WINDOW_ROWS, ("place_id",), listing_windows
+            )
         ]
     return body
 
@@ -138,4 +149,83 @@ def values_of(listing: Listing) -> dict[str, Any]:
         "urgency": listing.urgency or "normal",
         "needed_by": forms.local_text(listing.needed_by, "%Y-%m-%d"),
         "auto_confirm": "on" if listing.auto_confirm else "",
+        **child_rows_of(listing),
     }
+
+
+def row_count(values: Mapping[str, Any], prefix: str, blank_rows: int) -> int:
+    """How many rows of slots (or windows) the form has: as many as it says it was sent with
+    (the existing ones plus blank ones), else the blank rows of a new form."""
+    count = forms.as_integer(str(values.get(f"{prefix}-count", "")))
+    return count if isinstance(count, int) and 0 < count <= MAX_ROWS else blank_rows
+
+
+def _time_rows(
+    form: MultiDict[str, str],
+    prefix: str,
+    blank_rows: int,
+    columns: tuple[str, ...],
+    existing: Mapping[int, Any],
+) -> list[tuple[dict[str, str], dict[str, Any]]]:
+    """The rows to keep, each with its id (when it has one) and start and end times.
+
+    A row counts when a time or its id is filled in (a blank row's default capacity alone does
+    not). An existing row whose day and times still read as they were shown keeps its exact
+    times, so saving other fields never moves a slot by the seconds the form does not show.
+    """
+    found = []
+    names = ("id", *TIME_COLUMNS, *columns, "remove")
+    for row in forms.rows(form, prefix, row_count(form, prefix, blank_rows), names):
+        if row["remove"] or not (row["id"] or any(row[name] for name in TIME_COLUMNS)):
+            continue
+        entry: dict[str, Any] = {}
+        if row["id"]:
+            entry["id"] = forms.as_integer(row["id"])
+        child = existing.get(entry.get("id"))  # type: ignore[arg-type]
+        if child is not None and _time_texts(child) == tuple(row[name] for name in TIME_COLUMNS):
+            entry.update(starts_at=child.starts_at.isoformat(), ends_at=child.ends_at.isoformat())
+        else:
+            entry.update(
+                starts_at=forms.local_moment(row["date"], row["start"]),
+                ends_at=forms.local_moment(row["date"], row["end"]),
+            )
+        found.append((row, entry))
+    return found
+
+
+def _time_texts(child: Any) -> tuple[str, str, str]:
+    """A slot's or window's day, start and end as the form shows them."""
+    return (
+        forms.local_text(child.starts_at, "%Y-%m-%d"),
+        forms.local_text(child.starts_at, "%H:%M"),
+        forms.local_text(child.ends_at, "%H:%M"),
+    )
+
+
+def _row_values(prefix: str, number: int, child: Any, **columns: Any) -> dict[str, str]:
+    day, start, end = _time_texts(child)
+    values = {"id": str(child.id), "date": day, "start": start, "end": end, **columns}
+    return {f"{prefix}-{number}-{name}": str(value) for name, value in values.items()}
+
+
+def child_rows_of(listing: Listing) -> dict[str, str]:
+    """The rows of a listing's slots and pick-up windows, then blank rows for new ones."""
+    values: dict[str, str] = {
+        "slot-count": str(len(listing.slots) + SLOT_ROWS),
+        "window-count": str(len(listing.pickup_windows) + WINDOW_ROWS),
+    }
+    for number, slot in enumerate(listing.slots):
+        values.update(_row_values("slot", number, slot, capacity=slot.capacity))
+    for number, window in enumerate(listing.pickup_windows):
+        values.update(_row_values("window", number, window, place_id=window.place_id))
+    return values
+
+
+def edit_problem(kind: FormKind, error: DomainError) -> forms.FormProblem:
+    """What the edit form shows for a refusal. A removed slot or window that a claim still uses
+    (``in_use``) is shown next to the slots or windows, where the owner removed it."""
+    problem = forms.FormProblem.of(error)
+    if error.code == "in_use":
+        field = "slots" if "slots" in kind.fields else "pickup_windows"
+        problem.fields.setdefault(field, []).append(problem.message)
+    return problem

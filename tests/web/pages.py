@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 from tests.factories import PASSWORD
@@ -36,3 +37,52 @@ def post_form(client: Any, path: str, data: dict[str, Any], token_from: str = "/
 
 def text_of(response: Any) -> str:
     return response.get_data(as_text=True)
+
+
+class _FormReader(HTMLParser):
+    """The values a browser would submit from the form posting to ``action``."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action, self.inside, self.values = action, False, {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.inside = found.get("action") == self.action
+        if not self.inside or (not found.get("name") and tag != "option"):
+            return
+        if tag == "input" and found.get("type") not in ("checkbox", "radio", "submit"):
+            self.values[found["name"]] = found.get("value", "")
+        elif tag == "input" and found.get("type") in ("checkbox", "radio") and "checked" in found:
+            self.values[found["name"]] = found.get("value", "on")
+        elif tag == "select":
+            self._select = found["name"]
+        elif tag == "option" and self._select and "selected" in found:
+            self.values[self._select] = found.get("value", "")
+        elif tag == "textarea":
+            self._textarea = found["name"]
+            self.values[found["name"]] = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.values[self._textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def form_values(client: Any, path: str, action: str) -> dict[str, str]:
+    """What the form posting to ``action`` on the page ``path`` submits as it is shown,
+    CSRF token included."""
+    reader = _FormReader(action)
+    reader.feed(text_of(client.get(path)))
+    assert reader.values, f"no form posting to {action} on {path}"
+    return reader.values

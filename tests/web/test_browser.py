@@ -103,7 +103,7 @@ def test_an_item_goes_from_posting_to_a_completed_exchange(site, phones):
     owner.get_by_label("住在哪里（可不填）").select_option(label="　清溪村健康广场")
     owner.get_by_role("button", name="注册").click()
     assert "注册成功" in flash_text(owner)
-    owner.get_by_role("link", name="发布").click()
+    owner.get_by_role("link", name="发布", exact=True).click()
     owner.get_by_role("link", name=re.compile("送出闲置")).click()
     owner.get_by_label("标题").fill("九成新婴儿推车")
     owner.get_by_label("详细说明").fill("可折叠，带遮阳篷，孩子大了用不上。")
@@ -196,3 +196,42 @@ def test_the_coordinators_figures_page_draws_its_charts(site, phones):
         assert box is not None and box["width"] > 300 and box["height"] > 40
     assert page.locator("#chart-weekly rect.series-0").count() >= 12
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_a_resident_posts_a_skill_and_edits_its_slots(site, phones):
+    url, people = site
+    owner = phones()
+    day = (clock.now() + timedelta(days=3)).date().isoformat()
+    later = (clock.now() + timedelta(days=4)).date().isoformat()
+
+    # Posted as the page shows it: one slot filled in, the blank rows left alone.
+    log_in(owner, url, people.neighbour)
+    owner.goto(f"{url}/post?type=skill")
+    owner.get_by_label("标题").fill("免费理发")
+    owner.get_by_label("分类").select_option("beauty")
+    owner.get_by_label("标签（用空格或逗号分开，至少一个）").fill("理发")
+    owner.get_by_label("日期 1").fill(day)
+    owner.get_by_label("开始 1").fill("09:00")
+    owner.get_by_label("结束 1").fill("10:00")
+    owner.get_by_role("button", name="发布").click()
+    assert "审核" in flash_text(owner)
+
+    # The owner gives the slot more places and adds a second one.
+    owner.get_by_role("link", name="修改").click()
+    owner.get_by_label("名额 1").fill("3")
+    owner.get_by_label("日期 2").fill(later)
+    owner.get_by_label("开始 2").fill("14:00")
+    owner.get_by_label("结束 2").fill("15:00")
+    owner.get_by_role("button", name="保存").click()
+    assert "已保存" in flash_text(owner)
+    slots = owner.locator(".listing ul.plain li")
+    assert slots.count() == 2
+    assert "3 个名额" in slots.first.inner_text()
+
+    # Then removes the first.
+    owner.get_by_role("link", name="修改").click()
+    owner.get_by_label("删除时段 1").check()
+    owner.get_by_role("button", name="保存").click()
+    assert "已保存" in flash_text(owner)
+    assert owner.locator(".listing ul.plain li").count() == 1
+    assert owner.evaluate("document.documentElement.scrollWidth") <= 360

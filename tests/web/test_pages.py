@@ -18,6 +18,8 @@ from tests.web.pages import text_of
 
 EVERYONE = ["/", "/search", "/search?category=tools&side=offer", "/login", "/register"]
 MEMBERS = [
+    "/me/listings",
+    "/me/account",
     "/post",
     "/post?type=lend",
     "/post?type=skill",
@@ -29,7 +31,15 @@ MEMBERS = [
     "/me/points",
 ]
 MERCHANTS = ["/merchant", "/merchant/impact", "/post?type=donation"]
-STAFF = ["/staff/queue", "/staff/reports", "/staff/users", "/staff/figures"]
+STAFF = [
+    "/staff/queue",
+    "/staff/reports",
+    "/staff/users",
+    "/staff/figures",
+    "/staff/audit",
+    "/staff/audit?target_type=listing",
+    "/staff/disputes",
+]
 
 ROLES = {
     "resident": UserFactory,

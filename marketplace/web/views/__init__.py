@@ -1,3 +1,11 @@
 """The page views, one module per audience; importing them registers their routes."""
 
-from marketplace.web.views import account, merchant, mine, posting, public, staff  # noqa: F401
+from marketplace.web.views import (  # noqa: F401
+    account,
+    merchant,
+    mine,
+    oversight,
+    posting,
+    public,
+    staff,
+)

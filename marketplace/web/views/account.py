@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from marketplace.accounts import auth
 from marketplace.accounts import services as accounts
-from marketplace.accounts.schemas import LoginIn, RegisterIn
+from marketplace.accounts.schemas import LoginIn, PasswordChangeIn, ProfileIn, RegisterIn
 from marketplace.errors import DomainError
 from marketplace.places import services as places
 from marketplace.web import bp, forms
@@ -78,3 +78,68 @@ def register() -> Any:
         places=[place for place in places.list_places() if place.can_host_listings],
         logged_in=current_user.is_authenticated,
     ), status
+
+
+# --- my account: name, home place, match alerts and password ------------------------------------
+
+
+def _account_page(
+    profile_problem: forms.FormProblem | None = None,
+    password_problem: forms.FormProblem | None = None,
+) -> str:
+    values = {
+        "display_name": current_user.display_name,
+        "home_place_id": str(current_user.home_place_id or ""),
+        "match_alerts": "on" if current_user.match_alerts else "",
+    }
+    if profile_problem:
+        values = {name: request.form.get(name, "") for name in values}
+    return render_template(
+        "web/account.html",
+        values=values,
+        profile_problem=profile_problem or forms.FormProblem(),
+        password_problem=password_problem or forms.FormProblem(),
+        places=[place for place in places.list_places() if place.can_host_listings],
+    )
+
+
+@bp.get("/me/account")
+@login_required
+def account() -> Any:
+    return _account_page()
+
+
+@bp.post("/me/account")
+@login_required
+def update_account() -> Any:
+    body = forms.cleaned(request.form, ("home_place_id",), ("home_place_id",))
+    body.setdefault("home_place_id", None)  # "不设置" clears it, as null does in the API
+    body["display_name"] = request.form.get("display_name", "")  # the form always shows a name
+    body["match_alerts"] = request.form.get("match_alerts") == "on"
+    try:
+        data = forms.parse(ProfileIn(), body)
+        accounts.update_profile(
+            current_user,
+            data.get("display_name"),
+            data["home_place_id"],
+            data["home_place_id"] is None,
+            data["match_alerts"],
+        )
+    except DomainError as error:
+        return _account_page(profile_problem=forms.FormProblem.of(error)), error.status
+    return done("已保存。", url_for("web.account"))
+
+
+@bp.post("/me/password")
+@login_required
+def change_password() -> Any:
+    """A new password ends every other login session; this browser stays logged in."""
+    body = forms.cleaned(request.form, ("current_password", "new_password"))
+    try:
+        data = forms.parse(PasswordChangeIn(), body)
+        user = current_user._get_current_object()
+        session_key = accounts.change_password(user, data["current_password"], data["new_password"])
+    except DomainError as error:
+        return _account_page(password_problem=forms.FormProblem.of(error)), error.status
+    auth.start_browser_session(user, session_key)
+    return done("密码已修改，其他设备上的登录已退出。", url_for("web.account"))

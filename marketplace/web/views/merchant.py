@@ -16,8 +16,9 @@ from marketplace.points.schemas import HandOverIn, RewardIn
 from marketplace.reservations import services as reservations
 from marketplace.reservations.models import Reservation
 from marketplace.stats import services as stats
+from marketplace.stats.schemas import PeriodArgs
 from marketplace.web import bp, charts, forms
-from marketplace.web.pages import done, merchant_required, refused
+from marketplace.web.pages import done, merchant_required, refused, staff_required
 
 IMPACT_DAYS = 365
 
@@ -77,6 +78,17 @@ def create_reward() -> Any:
     return done("礼品已上架。", target)
 
 
+@bp.post("/merchant/rewards/<int:reward_id>/withdraw")
+@merchant_required
+def withdraw_reward(reward_id: int) -> Any:
+    target = url_for("web.merchant_home")
+    try:
+        reward = points.withdraw_reward(current_user, reward_id)
+    except DomainError as error:
+        return refused(forms.FormProblem.of(error), target)
+    return done(f"「{reward.title}」已下架，已兑换的仍可领取。", target)
+
+
 @bp.post("/merchant/redemptions/<int:redemption_id>/hand-over")
 @merchant_required
 def hand_over_reward(redemption_id: int) -> Any:
@@ -92,22 +104,68 @@ def hand_over_reward(redemption_id: int) -> Any:
 @bp.get("/merchant/impact")
 @merchant_required
 def impact() -> Any:
+    return _impact_page(current_user.organisation_id, url_for("web.impact"))
+
+
+@bp.get("/staff/organisations/<int:organisation_id>/impact")
+@staff_required
+def organisation_impact(organisation_id: int) -> Any:
+    """The same report for a coordinator, for any organisation."""
+    return _impact_page(
+        organisation_id, url_for("web.organisation_impact", organisation_id=organisation_id)
+    )
+
+
+def _impact_page(organisation_id: int, action: str) -> Any:
+    """The impact report over the period the form asks for (by default the last year)."""
     today = reservations.local_today()
+    values = {name: request.args.get(name, "").strip() for name in ("from", "to")}
+    values["from"] = values["from"] or (today - timedelta(days=IMPACT_DAYS - 1)).isoformat()
     problem = forms.FormProblem()
     report = None
     try:
-        period = stats.local_period(today - timedelta(days=IMPACT_DAYS - 1), today)
-        report = stats.impact(current_user, current_user.organisation_id, period)
+        args = forms.parse(PeriodArgs(), {name: value for name, value in values.items() if value})
+        period = stats.local_period(args.get("from_"), args.get("to"))
+        report = stats.impact(current_user, organisation_id, period)
     except DomainError as error:
+        if error.status in (403, 404):
+            raise
         problem = forms.FormProblem.of(error)
-    chart = None
-    if report:
-        chart = charts.grouped_columns(
-            [row["month"] for row in report["months"]],
-            {
-                "认领件数": [row["units_claimed"] for row in report["months"]],
-                "交付件数": [row["units_handed_over"] for row in report["months"]],
-            },
-            title="每月认领与交付",
-        )
-    return render_template("web/impact.html", report=report, chart=chart, problem=problem)
+    return render_template(
+        "web/impact.html",
+        report=report,
+        chart=_impact_chart(report) if report else None,
+        problem=problem,
+        values=values,
+        action=action,
+        presets=_period_presets(today),
+    ), (422 if problem else 200)
+
+
+def _impact_chart(report: dict[str, Any]) -> Any:
+    return charts.grouped_columns(
+        [row["month"] for row in report["months"]],
+        {
+            "认领件数": [row["units_claimed"] for row in report["months"]],
+            "交付件数": [row["units_handed_over"] for row in report["months"]],
+        },
+        title="每月认领与交付",
+    )
+
+
+def _period_presets(today: date) -> list[tuple[str, dict[str, str]]]:
+    """Quick choices of period: the last 30 days, this year, last year, the last 12 months."""
+    return [
+        ("近 30 天", {"from": (today - timedelta(days=29)).isoformat(), "to": today.isoformat()}),
+        ("今年", {"from": date(today.year, 1, 1).isoformat(), "to": today.isoformat()}),
+        (
+            "去年",
+            {"from": date(today.year - 1, 1, 1).isoformat(),
+             "to": date(today.year - 1, 12, 31).isoformat()},
+        ),
+        (
+            "近一年",
+            {"from": (today - timedelta(days=IMPACT_DAYS - 1)).isoformat(),
+             "to": today.isoformat()},
+        ),
+    ]  # fmt: skip

@@ -9,10 +9,13 @@ import marshmallow as ma
 from flask import render_template, request, url_for
 from flask_login import current_user
 
+from marketplace import clock
 from marketplace.errors import DomainError, NotFound
+from marketplace.listings import services as listings
 from marketplace.notifications import messages
 from marketplace.notifications import services as notifications
 from marketplace.points import services as points
+from marketplace.points.schemas import DisputeIn
 from marketplace.reservations import services as reservations
 from marketplace.reservations import transitions
 from marketplace.reservations.models import Reservation
@@ -26,6 +29,34 @@ PER_PAGE = 20
 def _page_number() -> int:
     number = forms.as_integer(request.args.get("page", "1"))
     return number if isinstance(number, int) and 1 <= number <= 10_000 else 1
+
+
+# --- my listings ---------------------------------------------------------------------------------
+
+MY_LISTING_STATUSES = ("open", "fully_reserved", "expired", "closed", "withdrawn")
+
+
+@bp.get("/me/listings")
+@login_required
+def my_listings() -> Any:
+    """What I (or my organisation) posted, in any state, newest first, so that I can find a
+    listing to edit, renew or withdraw and see why one is waiting or was turned down."""
+    status = request.args.get("status", "")
+    status = status if status in MY_LISTING_STATUSES else None
+    page = _page_number()
+    result = listings.browse(
+        current_user,
+        listings.BrowseFilters(
+            owner="me", status=status, sort="newest", page=page, per_page=PER_PAGE
+        ),
+    )
+    return render_template(
+        "web/my_listings.html",
+        result=result,
+        status=status,
+        statuses=MY_LISTING_STATUSES,
+        page_url=lambda number: url_for("web.my_listings", status=status, page=number),
+    )
 
 
 # --- reservations --------------------------------------------------------------------------------
@@ -131,12 +162,11 @@ def notifications_read() -> Any:
 # --- points and rewards --------------------------------------------------------------------------
 
 
-@bp.get("/me/points")
-@login_required
-def points_page() -> Any:
+def _points_page(problem: forms.FormProblem | None = None, award_id: int | None = None) -> str:
     balance, earned, entries, _total = points.my_points(current_user, 1, PER_PAGE)
     rewards, _count = points.list_rewards(True, None, 1, 50)
     redemptions, _count = points.list_redemptions(current_user, None, 1, PER_PAGE)
+    awards, _count = points.list_awards(current_user, None, 1, PER_PAGE)
     return render_template(
         "web/points.html",
         balance=balance,
@@ -144,7 +174,18 @@ def points_page() -> Any:
         entries=entries,
         rewards=rewards,
         redemptions=redemptions,
+        awards=awards,
+        now=clock.now(),
+        problem=problem or forms.FormProblem(),
+        problem_award_id=award_id,
+        values=request.form if award_id else {},
     )
+
+
+@bp.get("/me/points")
+@login_required
+def points_page() -> Any:
+    return _points_page()
 
 
 @bp.post("/rewards/<int:reward_id>/redeem")
@@ -156,3 +197,42 @@ def redeem(reward_id: int) -> Any:
     except DomainError as error:
         return refused(forms.FormProblem.of(error), target)
     return done(f"兑换成功！领取时出示兑换码 {redemption.pickup_code}。", target)
+
+
+@bp.post("/redemptions/<int:redemption_id>/cancel")
+@login_required
+def cancel_redemption(redemption_id: int) -> Any:
+    """The resident who redeemed, or the merchant who offers the reward, cancels before the
+    hand-over; the points come back (the service decides who may)."""
+    merchant_side = request.form.get("role") == "merchant"
+    target = url_for("web.merchant_home" if merchant_side else "web.points_page")
+    try:
+        redemption = points.cancel_redemption(current_user, redemption_id)
+    except DomainError as error:
+        return refused(forms.FormProblem.of(error), target)
+    return done(f"兑换已取消，{redemption.points_cost} 分已退回。", target)
+
+
+# --- skill awards: the person helped confirms or disputes ----------------------------------------
+
+
+@bp.post("/me/awards/<int:award_id>/confirm")
+@login_required
+def confirm_service(award_id: int) -> Any:
+    target = url_for("web.points_page")
+    try:
+        points.confirm_service(current_user, award_id)
+    except DomainError as error:
+        return refused(forms.FormProblem.of(error), target)
+    return done("已确认服务，积分已发给对方。谢谢！", target)
+
+
+@bp.post("/me/awards/<int:award_id>/dispute")
+@login_required
+def dispute_service(award_id: int) -> Any:
+    try:
+        data = forms.parse(DisputeIn(), forms.cleaned(request.form, ("reason",)))
+        points.dispute_service(current_user, award_id, data["reason"])
+    except DomainError as error:
+        return _points_page(forms.FormProblem.of(error), award_id), error.status
+    return done("已提出异议，社区工作人员会核实处理。", url_for("web.points_page"))

@@ -29,8 +29,9 @@ def _form_page(
         problem=problem,
         listing=listing,
         places=[place for place in places.list_places() if place.can_host_listings],
-        slot_rows=range(listing_form.SLOT_ROWS),
-        window_rows=range(listing_form.WINDOW_ROWS),
+        slot_rows=range(listing_form.row_count(values, "slot", listing_form.SLOT_ROWS)),
+        window_rows=range(listing_form.row_count(values, "window", listing_form.WINDOW_ROWS)),
+        slots_by_id={str(slot.id): slot for slot in listing.slots} if listing else {},
     )
 
 
@@ -51,7 +52,7 @@ def post_form() -> Any:
 def post_listing() -> Any:
     kind = _chosen_kind()
     try:
-        data = forms.parse(ListingIn(), listing_form.api_body(request.form, kind, creating=True))
+        data = forms.parse(ListingIn(), listing_form.api_body(request.form, kind))
         listing = listings.create_listing(current_user, data)
     except DomainError as error:
         return _form_page(kind, request.form.to_dict(), forms.FormProblem.of(error)), error.status
@@ -76,14 +77,14 @@ def edit_form(listing_id: int) -> Any:
 def edit_listing(listing_id: int) -> Any:
     listing = listings.get_listing(current_user, listing_id)
     kind = listing_form.form_kind_of(listing)
-    body = listing_form.api_body(request.form, kind, creating=False)
+    body = listing_form.api_body(request.form, kind, listing)
     body["version"] = forms.as_integer(request.form.get("version", ""))
     try:
         data = forms.parse(ListingPatch(), body)
         listings.update_listing(current_user, listing_id, data)
     except DomainError as error:
-        page = _form_page(kind, request.form.to_dict(), forms.FormProblem.of(error), listing)
-        return page, error.status
+        problem = listing_form.edit_problem(kind, error)
+        return _form_page(kind, request.form.to_dict(), problem, listing), error.status
     return done("已保存修改。", url_for("web.listing", listing_id=listing_id))
 
 

@@ -100,10 +100,29 @@ def _listing_page(listing_id: int, problem: forms.FormProblem | None = None, **e
         availability=listings.availability(listing),
         manages=manages,
         matches=_matches(listing) if manages or current_user.is_staff else [],
+        moderation_actions=_moderation_actions(listing),
         problem=problem or forms.FormProblem(),
-        claim_values=extra.get("claim_values", {}),
+        claim_values=extra.get("claim_values") or _claim_defaults(),
         report_open=extra.get("report_open", False),
     )
+
+
+def _claim_defaults() -> dict[str, str]:
+    """Opened from the matches of one of my requests: the claim says it fulfils that request."""
+    request_id = request.args.get("request_id", "")
+    return {"request_id": request_id} if request_id.isascii() and request_id.isdigit() else {}
+
+
+def _moderation_actions(listing: Listing) -> list[str]:
+    """For a coordinator: the moderation actions the listing's state allows now (the service
+    checks again when one is taken)."""
+    if not current_user.is_authenticated or not current_user.is_staff:
+        return []
+    return [
+        action
+        for action, (sources, _state, _notice) in moderation.LISTING_ACTIONS.items()
+        if listing.moderation in sources
+    ]
 
 
 def _matches(listing: Listing) -> list[dict[str, Any]]:
@@ -132,14 +151,18 @@ def listing(listing_id: int) -> Any:
     return _listing_page(listing_id)
 
 
-CLAIM_FIELDS = ("quantity", "slot_id", "pickup_window_id", "starts_on", "ends_on", "note")
+CLAIM_FIELDS = (
+    "quantity", "slot_id", "pickup_window_id", "starts_on", "ends_on", "note", "request_id",
+)  # fmt: skip
 
 
 @bp.post("/listings/<int:listing_id>/claim")
 @login_required
 def claim(listing_id: int) -> Any:
     body = forms.cleaned(
-        request.form, CLAIM_FIELDS, integers=("quantity", "slot_id", "pickup_window_id")
+        request.form,
+        CLAIM_FIELDS,
+        integers=("quantity", "slot_id", "pickup_window_id", "request_id"),
     )
     body["waitlist"] = request.form.get("waitlist") == "on"
     try:
@@ -158,12 +181,20 @@ def claim(listing_id: int) -> Any:
     return done(message, url_for("web.reservations_page", role="claimant"))
 
 
+def _report_target(listing_id: int) -> dict[str, int]:
+    """The listing itself, or (``about=owner``) the person who posted it."""
+    if request.form.get("about") == "owner":
+        return {"user_id": listings.get_listing(current_user, listing_id).owner_id}
+    return {"listing_id": listing_id}
+
+
 @bp.post("/listings/<int:listing_id>/report")
 @login_required
 def report(listing_id: int) -> Any:
     body = forms.cleaned(request.form, ("reason", "details"))
     try:
-        data = forms.parse(ReportIn(), {**body, "listing_id": listing_id})
+        body.update(_report_target(listing_id))
+        data = forms.parse(ReportIn(), body)
         moderation.file_report(current_user, data)
     except DomainError as error:
         page = _listing_page(listing_id, forms.FormProblem.of(error), report_open=True)

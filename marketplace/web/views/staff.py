@@ -15,6 +15,8 @@ from marketplace.listings.models import CATEGORIES
 from marketplace.moderation import services as moderation
 from marketplace.moderation.schemas import ModerateIn, ResolveIn
 from marketplace.places import services as places
+from marketplace.points import services as points
+from marketplace.points.schemas import GrantIn, RevokeIn
 from marketplace.reservations import services as reservations
 from marketplace.stats import services as stats
 from marketplace.web import bp, charts, forms, labels
@@ -91,6 +93,12 @@ def resolve_report(report_id: int) -> Any:
 @bp.get("/staff/users")
 @staff_required
 def users() -> Any:
+    return _users_page()
+
+
+def _users_page(
+    grant_problem: forms.FormProblem | None = None, grantee_id: int | None = None
+) -> Any:
     status = request.args.get("status") or None
     role = request.args.get("role") or None
     page = _page_number()
@@ -110,7 +118,35 @@ def users() -> Any:
     return render_template(
         "web/users.html", items=items, total=total, page=page, per_page=PER_PAGE,
         status=status, role=role, problem=problem,
+        grant_problem=grant_problem or forms.FormProblem(), grantee_id=grantee_id,
+        grant_values=request.form if grantee_id else {},
     )  # fmt: skip
+
+
+@bp.post("/staff/users/<int:user_id>/grant")
+@staff_required
+def grant_points(user_id: int) -> Any:
+    """Volunteer points for taking part in a community event (audit-logged by the service)."""
+    body = forms.cleaned(request.form, ("points", "reason"), integers=("points",))
+    try:
+        data = forms.parse(GrantIn(), {**body, "user_id": user_id})
+        points.grant(current_user, data["user_id"], data["points"], data["reason"])
+    except DomainError as error:
+        return _users_page(forms.FormProblem.of(error), user_id), error.status
+    return done(f"已发放 {data['points']} 分。", url_for("web.users"))
+
+
+@bp.post("/staff/grants/<int:entry_id>/revoke")
+@staff_required
+def revoke_grant(entry_id: int) -> Any:
+    """Undo a grant by a compensating entry, from its line in the audit log."""
+    target = safe_next(request.form.get("next"), url_for("web.audit"))
+    try:
+        data = forms.parse(RevokeIn(), forms.cleaned(request.form, ("reason",)))
+        entry = points.revoke_grant(current_user, entry_id, data["reason"])
+    except DomainError as error:
+        return refused(forms.FormProblem.of(error), target)
+    return done(f"已撤销 {-entry.delta} 分。", target)
 
 
 @bp.post("/staff/users/<int:user_id>/<action>")
@@ -126,6 +162,19 @@ def user_action(user_id: int, action: str) -> Any:
     except DomainError as error:
         return refused(forms.FormProblem.of(error), target)
     return done(f"{user.display_name}：{labels.USER_STATUSES[user.status]}。", target)
+
+
+@bp.post("/staff/organisations/<int:organisation_id>/verification")
+@staff_required
+def verify_organisation(organisation_id: int) -> Any:
+    """Mark a merchant's organisation verified (a badge on its listings) or take it back."""
+    target = url_for("web.users", role="merchant")
+    verified = request.form.get("verified") == "true"
+    try:
+        organisation = accounts.set_organisation_verified(current_user, organisation_id, verified)
+    except DomainError as error:
+        return refused(forms.FormProblem.of(error), target)
+    return done(f"{organisation.name}：{'已认证' if verified else '已取消认证'}。", target)
 
 
 @bp.get("/staff/figures")
