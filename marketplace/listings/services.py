@@ -82,7 +82,8 @@ def listings_by_ids(ids: Collection[int]) -> list[Listing]:
 
 def get_listing(actor: Any, listing_id: int) -> Listing:
     """The listing if the caller may see it; otherwise 404, as if it did not exist."""
-    listing = db.session.scalar(with_details(select(Listing).where(Listing.id == listing_id)))
+    found = listings_by_ids([listing_id])
+    listing = found[0] if found else None
     if listing is None or not listing.is_visible_to(actor):
         raise NotFound("No such listing.")
     return listing
