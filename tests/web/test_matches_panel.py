@@ -35,7 +35,11 @@ def stroller_pair(request: pytest.FixtureRequest) -> tuple[Any, Any, Any]:
     elsewhere = CommunityFactory(name="湖滨社区", parent=subdistrict)
     stroller = {"category": "baby_kids", "tags": ["婴儿车", "推车"]}
     wanted = ItemRequestFactory(
-        title="求婴儿推车", place=zone, needed_by=clock.now() + timedelta(days=7), **stroller
+        title="求婴儿推车",
+        place=zone,
+        needed_by=clock.now() + timedelta(days=7),
+        urgency="high",
+        **stroller,
     )
     near = ItemOfferFactory(title="婴儿推车", place=zone, **stroller)
     far = ItemOfferFactory(title="二手婴儿推车", place=elsewhere, **stroller)
@@ -66,6 +70,17 @@ def test_the_owner_sees_the_matching_services_counterparts_with_chinese_reasons(
             assert f"<li>{labels.match_reason(reason)}</li>" in panel
     assert "<li>同在儿童游乐区</li>" in panel
     assert "<li>需要日期前可用</li>" in panel
+    assert panel.count("<li>") == sum(len(item["reasons"]) for item in expected)
+    assert "急需" not in panel  # the requester knows how urgent their own request is
+
+
+def test_the_owner_of_an_offer_sees_how_urgent_the_matching_requests_are(browser_as, stroller_pair):
+    wanted, near, _far = stroller_pair
+
+    panel = panel_of(text_of(browser_as(near.owner).get(f"/listings/{near.id}")))
+
+    assert f'href="/listings/{wanted.id}"' in panel
+    assert "<li>急需</li>" in panel
 
 
 def test_a_coordinator_sees_the_panel_and_another_resident_does_not(browser_as, stroller_pair):
