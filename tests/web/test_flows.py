@@ -3,6 +3,8 @@ claiming, the owner's side of a reservation, moderation, reports, users, merchan
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -270,6 +272,62 @@ def test_the_figures_page_draws_three_svg_charts(browser_as):
     assert page.count('<svg class="chart"') == 3
     for title in ("每周发布与完成交换", "按类别", "按网格"):
         assert f'aria-label="{title}"' in page
+
+
+def test_the_figures_page_shows_the_period_it_is_asked_for_with_its_csv_export(browser_as):
+    clock.freeze(datetime(2026, 3, 20, 4, 0, tzinfo=UTC))
+    ListingFactory(created_at=datetime(2026, 3, 3, 2, 0, tzinfo=UTC), side="offer")
+    ListingFactory(created_at=datetime(2026, 1, 5, 2, 0, tzinfo=UTC), side="offer")
+    coordinator = browser_as(CoordinatorFactory())
+
+    page = text_of(coordinator.get("/staff/figures?from=2026-03-01&to=2026-03-10"))
+
+    assert "2026-03-01 至 2026-03-10" in page
+    assert 'name="from" type="date" value="2026-03-01"' in page
+    assert 'name="to" type="date" value="2026-03-10"' in page
+    assert "<strong>1</strong><span>提供</span>" in page  # the January one is outside
+    export = re.search(r'<a href="([^"]+)" download>导出 CSV</a>', page)
+    assert export is not None
+    answer = coordinator.get(html.unescape(export.group(1)))
+    assert answer.status_code == 200
+    assert answer.mimetype == "text/csv"
+    rows = text_of(answer).splitlines()
+    assert "period,from,2026-03-01" in rows and "period,to,2026-03-10" in rows
+
+
+def test_the_figures_page_offers_periods_and_defaults_to_the_last_twelve_weeks(browser_as):
+    clock.freeze(datetime(2026, 3, 20, 4, 0, tzinfo=UTC))
+    coordinator = browser_as(CoordinatorFactory())
+
+    page = text_of(coordinator.get("/staff/figures"))
+
+    assert "2025-12-27 至 2026-03-20" in page
+    assert 'href="/api/v1/stats?format=csv&amp;from=2025-12-27&amp;to=2026-03-20"' in page
+    assert "/staff/figures?from=2025-01-01&amp;to=2025-12-31" in page  # last year
+
+
+def test_the_figures_page_refuses_a_period_that_ends_before_it_starts(browser_as):
+    coordinator = browser_as(CoordinatorFactory())
+
+    response = coordinator.get("/staff/figures?from=2026-03-10&to=2026-03-01")
+
+    assert response.status_code == 422
+    page = text_of(response)
+    assert 'id="err-from"' in page
+    assert '<svg class="chart"' not in page
+
+
+def test_the_weekly_chart_of_a_long_period_shows_its_last_weeks(browser_as):
+    clock.freeze(datetime(2026, 3, 20, 4, 0, tzinfo=UTC))
+    coordinator = browser_as(CoordinatorFactory())
+
+    page = text_of(coordinator.get("/staff/figures?from=2024-01-01&to=2026-03-20"))
+
+    assert "2024-01-01 至 2026-03-20" in page
+    weekly = page[page.index('id="chart-weekly"') :]
+    weekly = weekly[: weekly.index("</figure>")]
+    assert weekly.count('class="series-0"') == 26 + 1  # a column a week, and the legend
+    assert "（2025-09-22 起）" in weekly  # a Monday
 
 
 def test_weekly_activity_counts_listings_and_exchanges_per_local_week(app_ctx):

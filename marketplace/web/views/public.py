@@ -126,17 +126,23 @@ def _moderation_actions(listing: Listing) -> list[str]:
 
 
 def _matches(listing: Listing) -> list[dict[str, Any]]:
+    """The panel for the listing's managers and coordinators (the caller checks who may see it):
+    the same counterparts and reasons as ``matching.matches_for``, found from the listing this
+    page has already loaded rather than loading it a second time."""
     if not listing.is_public:
         return []
     try:
-        found = matching.matches_for(current_user, listing.id, MATCHES_SHOWN)
+        found = matching.find_matches(listing, MATCHES_SHOWN, viewer=current_user)
     except DomainError:
         return []
     return [
         {
             "listing": match.listing,
             "score": match.score,
-            "reasons": [labels.match_reason(_as_dict(reason)) for reason in match.reasons],
+            "reasons": [
+                labels.match_reason(_as_dict(reason))
+                for reason in matching.reasons_for(listing, match.reasons)
+            ],
         }
         for match in found
     ]

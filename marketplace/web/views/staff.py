@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import render_template, request, url_for
@@ -19,12 +19,15 @@ from marketplace.points import services as points
 from marketplace.points.schemas import GrantIn, RevokeIn
 from marketplace.reservations import services as reservations
 from marketplace.stats import services as stats
+from marketplace.stats.schemas import StatsArgs
 from marketplace.web import bp, charts, forms, labels
 from marketplace.web.pages import done, refused, safe_next, staff_required
 
 PER_PAGE = 20
 QUEUE_LIMIT = 50
 FIGURES_WEEKS = 12
+# The weekly chart shows at most this many weeks: the last ones of a longer period.
+CHART_WEEKS = 26
 # An approval needs no explanation; the API still records one.
 APPROVAL_REASON = "审核通过"
 
@@ -180,25 +183,63 @@ def verify_organisation(organisation_id: int) -> Any:
 @bp.get("/staff/figures")
 @staff_required
 def figures() -> Any:
+    """The figures over the period and place the form asks for (by default the last 12 weeks
+    everywhere), with a link to the same figures as CSV from the API."""
     today = reservations.local_today()
-    place_id = forms.as_integer(request.args.get("place_id", ""))
-    place_id = place_id if isinstance(place_id, int) else None
+    values = {name: request.args.get(name, "").strip() for name in ("place_id", "from", "to")}
+    values["from"] = values["from"] or (today - timedelta(days=7 * FIGURES_WEEKS - 1)).isoformat()
+    values["to"] = values["to"] or today.isoformat()
     problem = forms.FormProblem()
-    result = weeks = None
+    result = weeks = chart_period = None
     try:
-        period = stats.local_period(today - timedelta(days=7 * FIGURES_WEEKS - 1), today)
-        result = stats.figures(current_user, place_id, period)
-        weeks = stats.weekly_activity(current_user, place_id, period)
+        args = forms.parse(StatsArgs(), _filled(values))
+        period = stats.local_period(args.get("from_"), args.get("to"))
+        chart_period = _chart_period(period)
+        result = stats.figures(current_user, args.get("place_id"), period)
+        weeks = stats.weekly_activity(current_user, args.get("place_id"), chart_period)
     except DomainError as error:
         problem = forms.FormProblem.of(error)
     return render_template(
         "web/figures.html",
         result=result,
         problem=problem,
-        place_id=place_id,
+        values=values,
+        csv_url=url_for("stats.stats", format="csv", **_filled(values)),
+        weeks_from=chart_period.first_day if chart_period else None,
+        presets=_figure_presets(today),
         places=places.list_places(),
         charts=_figure_charts(result, weeks) if result is not None and weeks is not None else {},
-    )
+    ), (422 if problem else 200)
+
+
+def _filled(values: dict[str, str]) -> dict[str, str]:
+    return {name: value for name, value in values.items() if value}
+
+
+def _chart_period(period: stats.Period) -> stats.Period:
+    """The weeks the weekly chart has room for: the last ``CHART_WEEKS`` weeks (Monday first)
+    of the period."""
+    last_monday = period.last_day - timedelta(days=period.last_day.weekday())
+    first_day = max(period.first_day, last_monday - timedelta(days=7 * (CHART_WEEKS - 1)))
+    return stats.local_period(first_day, period.last_day)
+
+
+def _figure_presets(today: date) -> list[tuple[str, dict[str, str]]]:
+    """Quick choices of period: the last 12 weeks, the last 30 days, this year, last year."""
+    last_year = today.year - 1
+    return [
+        (
+            f"近 {FIGURES_WEEKS} 周",
+            {"from": (today - timedelta(days=7 * FIGURES_WEEKS - 1)).isoformat(),
+             "to": today.isoformat()},
+        ),
+        ("近 30 天", {"from": (today - timedelta(days=29)).isoformat(), "to": today.isoformat()}),
+        ("今年", {"from": date(today.year, 1, 1).isoformat(), "to": today.isoformat()}),
+        (
+            "去年",
+            {"from": date(last_year, 1, 1).isoformat(), "to": date(last_year, 12, 31).isoformat()},
+        ),
+    ]  # fmt: skip
 
 
 def _figure_charts(result: stats.Figures, weeks: list[dict[str, Any]]) -> dict[str, Any]:
