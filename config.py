@@ -164,6 +164,9 @@ def common_settings(instance_path: Path) -> dict[str, Any]:
         # next door is not crowded out by better-worded ones far away).
         "MATCHING_CANDIDATES": _env_int("MARKETPLACE_MATCHING_CANDIDATES", 60),
         "MATCHING_NEARBY_CANDIDATES": _env_int("MARKETPLACE_MATCHING_NEARBY_CANDIDATES", 20),
+        # The search for candidates looks for at most this many of a listing's words, the rarest
+        # in the index first (婴儿车 rather than 儿童), in titles, tags and descriptions.
+        "MATCHING_SEARCH_WORDS": _env_int("MARKETPLACE_MATCHING_SEARCH_WORDS", 4),
         # A match whose text relevance (the share of words the two listings have in common,
         # counted fully for the best search hit) reaches this counts in full; below it the whole
         # score shrinks in proportion, so that being close by and on time never makes the wrong

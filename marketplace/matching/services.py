@@ -112,6 +112,10 @@ def _compatible(listing: Listing, candidate: Listing) -> bool:
     return kind_compatible(request.kind, offer.kind)
 
 
+def _opposite_side(listing: Listing) -> str:
+    return "offer" if listing.side == "request" else "request"
+
+
 def _counterpart_kind(listing: Listing) -> str | None:
     """The one kind a counterpart can be, or None when several can (a request for a thing is met
     by items and donations)."""
@@ -132,18 +136,17 @@ def _candidates(listing: Listing) -> list[tuple[Listing, float]]:
     when the search's list holds too few of those, a second search in the community finds
     them. When the index is unavailable: nearby listings of the same category from the
     database, with no search score."""
-    opposite = "offer" if listing.side == "request" else "request"
     wanted = _config("MATCHING_CANDIDATES")
     nearby = _config("MATCHING_NEARBY_CANDIDATES")
     try:
-        ranked = _searched(listing, opposite, wanted * SEARCH_DEPTH)
+        ranked = _searched(listing, wanted * SEARCH_DEPTH)
     except IndexUnavailable as exc:
         logger.warning("matching without the search index: %s", exc)
-        ranked = dict.fromkeys(_nearby_same_category(listing, opposite), 0.0)
+        ranked = dict.fromkeys(_nearby_same_category(listing), 0.0)
     community = _community(listing)
     chosen, nearby_found = _best_and_nearby(ranked, community, wanted, nearby)
     if len(ranked) >= wanted * SEARCH_DEPTH and nearby_found < nearby:
-        chosen.update(_searched(listing, opposite, nearby, place_id=community.id, required=False))
+        chosen.update(_searched(listing, nearby, place_id=community.id, required=False))
     found = _open_and_public(chosen)
     return [
         (found[listing_id], score) for listing_id, score in chosen.items() if listing_id in found
@@ -193,29 +196,35 @@ def _open_and_public(scores: dict[int, float]) -> dict[int, Listing]:
 
 
 def _searched(
-    listing: Listing, side: str, how_many: int, place_id: int | None = None, required: bool = True
+    listing: Listing, how_many: int, place_id: int | None = None, required: bool = True
 ) -> dict[int, float]:
     """Listing id -> search score of the listing's words among open public counterparts (in the
     place ``place_id`` when given), best first. Raises IndexUnavailable when ``required``;
     otherwise finds nothing then."""
     try:
-        results = indexer.get_index().search(
-            SearchQuery(
-                text=search_words(listing),
-                side=side,
-                kind=_counterpart_kind(listing),
-                place_id=place_id,
-                available=True,
-                page=1,
-                per_page=how_many,
-                with_facets=False,
-            )
-        )
+        results = indexer.get_index().search(counterpart_query(listing, how_many, place_id))
     except IndexUnavailable:
         if required:
             raise
         return {}
     return {hit.listing_id: hit.score for hit in results.hits}
+
+
+def counterpart_query(listing: Listing, how_many: int, place_id: int | None = None) -> SearchQuery:
+    """The search for the ``how_many`` best-worded open public counterparts of a listing (in the
+    place ``place_id`` when given): its most telling words, no total, no facets."""
+    return SearchQuery(
+        text=search_words(listing),
+        side=_opposite_side(listing),
+        kind=_counterpart_kind(listing),
+        place_id=place_id,
+        available=True,
+        page=1,
+        per_page=how_many,
+        with_facets=False,
+        with_total=False,
+        keywords=_config("MATCHING_SEARCH_WORDS"),
+    )
 
 
 def _community(listing: Listing) -> Place:
@@ -227,14 +236,14 @@ def _community(listing: Listing) -> Place:
     return community
 
 
-def _nearby_same_category(listing: Listing, side: str) -> list[int]:
+def _nearby_same_category(listing: Listing) -> list[int]:
     community_path = "/".join(listing.place.path.split("/")[:3]) + "/"
     return list(
         db.session.scalars(
             select(Listing.id)
             .join(Place, Listing.place_id == Place.id)
             .where(
-                Listing.side == side,
+                Listing.side == _opposite_side(listing),
                 Listing.category == listing.category,
                 listings.public_listing(),
                 Listing.status == "open",

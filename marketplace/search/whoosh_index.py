@@ -39,6 +39,7 @@ from marketplace.search.analysis import (
     char_query_groups,
     has_searchable_text,
     latin_words,
+    whole_words,
     word_terms,
 )
 from marketplace.search.index import (
@@ -64,6 +65,13 @@ FILTERS_KEPT = 64
 REBUILD_SEGMENT_DOCUMENTS = 10_000
 REBUILD_WRITER_MB = 256
 WORD_FIELDS = ("title", "tags", "body", "place")
+KEYWORD_FIELDS = ("title", "tags", "body")
+# A keyword search leaves out words found in more than this share of the documents (广场 of
+# every 在广场交接, the place names descriptions repeat): they say little about what a listing
+# is about, and their postings are the longest to read. In a small index every word is cheap
+# and a share says little, so only words in more than a thousand documents are ever left out.
+COMMON_WORD_SHARE = 0.05
+COMMON_WORD_MIN_DOCUMENTS = 1000
 FACET_FIELDS = ("category", "kind")
 
 
@@ -173,6 +181,23 @@ def build_text_query(text: str) -> Query | None:
     return _Union(parts) if parts else None
 
 
+def build_keyword_query(text: str, how_many: int, searcher: Searcher) -> Query | None:
+    """The text's ``how_many`` rarest whole words in titles, tags and descriptions, leaving out
+    words most documents have unless nothing else is left; None when no word is in the index.
+    A piece of a longer word (婴儿 of 婴儿车) is left out only when the longer word is indexed."""
+    frequencies = {
+        word: max(searcher.doc_frequency(field, word) for field in KEYWORD_FIELDS)
+        for word in dict.fromkeys(word_terms(text))
+    }
+    found = whole_words([word for word, frequency in frequencies.items() if frequency > 0])
+    common = max(COMMON_WORD_MIN_DOCUMENTS, COMMON_WORD_SHARE * searcher.doc_count_all())
+    telling = [word for word in found if frequencies[word] <= common] or found
+    chosen = sorted(telling, key=frequencies.__getitem__)[:how_many]
+    if not chosen:
+        return None
+    return _Union([Term(field, word) for word in chosen for field in KEYWORD_FIELDS])
+
+
 def build_filter(query: SearchQuery) -> Query | None:
     conditions: list[Query] = []
     if query.public_only:
@@ -268,19 +293,23 @@ class WhooshIndex:
     # --- reading -----------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
-        text_query = build_text_query(query.text)
-        if text_query is None:
+        if not has_searchable_text(query.text):
             return SearchResults(hits=[], total=0, facets={field: {} for field in FACET_FIELDS})
         try:
             searcher = self._searcher()
             allowed = self._allowed(searcher, build_filter(query))
+            text_query = (
+                build_text_query(query.text)
+                if query.keywords is None
+                else build_keyword_query(query.text, query.keywords, searcher)
+            )
         except IndexUnavailable:
             raise
         except Exception as exc:
             self.close()
             raise IndexUnavailable(f"search failed: {exc}") from exc
-        if allowed is not None and not allowed:
-            # Nothing passes the filter (and Whoosh would take an empty set for no filter).
+        if text_query is None or (allowed is not None and not allowed):
+            # Nothing can match (and Whoosh would take an empty filter for no filter).
             facets = {field: {} for field in FACET_FIELDS} if query.with_facets else {}
             return SearchResults(hits=[], total=0, facets=facets)
         options: dict[str, Any] = {"filter": allowed, "limit": query.page * query.per_page}
@@ -310,7 +339,8 @@ class WhooshIndex:
                 if query.with_facets
                 else {}
             )
-            return SearchResults(hits=hits, total=len(results), facets=facets)
+            total = len(results) if query.with_total else len(hits)
+            return SearchResults(hits=hits, total=total, facets=facets)
         except IndexUnavailable:
             raise
         except Exception as exc:
