@@ -38,7 +38,7 @@ from marketplace.accounts.models import Organisation, User  # noqa: E402
 from marketplace.accounts.services import create_token  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.listings.models import Listing, ListingSlot, PickupWindow  # noqa: E402
-from marketplace.matching.services import SEARCH_DEPTH, counterpart_query  # noqa: E402
+from marketplace.matching.services import counterpart_query  # noqa: E402
 from marketplace.places.models import Place  # noqa: E402
 from marketplace.search import indexer  # noqa: E402
 from marketplace.search.index import SearchQuery  # noqa: E402
@@ -325,9 +325,9 @@ def post_requests(seed: int, how_many: int) -> list[tuple[int, str, SearchQuery]
         db.session.add(request)
         posted.append((request, owner))
     db.session.commit()
-    depth = current_app.config["MATCHING_CANDIDATES"] * SEARCH_DEPTH
+    wanted = current_app.config["MATCHING_CANDIDATES"]
     return [
-        (request.id, create_token(owner, "bench")[1], counterpart_query(request, depth))
+        (request.id, create_token(owner, "bench")[1], counterpart_query(request, wanted))
         for request, owner in posted
     ]
 

@@ -124,59 +124,25 @@ def _counterpart_kind(listing: Listing) -> str | None:
     return "item" if listing.side == "offer" else None
 
 
-# The search ranks this many times as many counterparts as are rescored, so that the nearby
-# ones among them can be picked out without searching a second time.
-SEARCH_DEPTH = 5
-
-
 def _candidates(listing: Listing) -> list[tuple[Listing, float]]:
     """(candidate, search score) pairs, open and public: the best word matches in the whole
     index, and the best ones in the listing's own community even when better-worded ones across
-    the subdistrict rank above them (so that a plainer match next door is not crowded out);
-    when the search's list holds too few of those, a second search in the community finds
-    them. When the index is unavailable: nearby listings of the same category from the
-    database, with no search score."""
-    wanted = _config("MATCHING_CANDIDATES")
-    nearby = _config("MATCHING_NEARBY_CANDIDATES")
+    the subdistrict rank above them (so that a plainer match next door is not crowded out).
+    When the index is unavailable: nearby listings of the same category from the database,
+    with no search score."""
     try:
-        ranked = _searched(listing, wanted * SEARCH_DEPTH)
+        chosen = _searched(listing, _config("MATCHING_CANDIDATES"))
     except IndexUnavailable as exc:
         logger.warning("matching without the search index: %s", exc)
-        ranked = dict.fromkeys(_nearby_same_category(listing), 0.0)
-    community = _community(listing)
-    chosen, nearby_found = _best_and_nearby(ranked, community, wanted, nearby)
-    if len(ranked) >= wanted * SEARCH_DEPTH and nearby_found < nearby:
-        chosen.update(_searched(listing, nearby, place_id=community.id, required=False))
+        chosen = dict.fromkeys(_nearby_same_category(listing), 0.0)
+    else:
+        # The index keeps the words' scores from the first search: this one only filters them.
+        nearby = _config("MATCHING_NEARBY_CANDIDATES")
+        chosen.update(_searched(listing, nearby, _community_id(listing), required=False))
     found = _open_and_public(chosen)
     return [
         (found[listing_id], score) for listing_id, score in chosen.items() if listing_id in found
     ]
-
-
-def _best_and_nearby(
-    ranked: dict[int, float], community: Place, best: int, nearby: int
-) -> tuple[dict[int, float], int]:
-    """The ``best`` first of the ranked ids, and the first ``nearby`` of those in the community
-    wherever they rank; with how many of the latter there were."""
-    in_community = _within(ranked, community)
-    local = [listing_id for listing_id in ranked if listing_id in in_community][:nearby]
-    chosen = dict(list(ranked.items())[:best])
-    chosen.update((listing_id, ranked[listing_id]) for listing_id in local)
-    return chosen, len(local)
-
-
-def _within(listing_ids: Iterable[int], place: Place) -> set[int]:
-    """Those of the listings that are in ``place`` or below it."""
-    listing_ids = list(listing_ids)
-    if not listing_ids:
-        return set()
-    return set(
-        db.session.scalars(
-            select(Listing.id)
-            .join(Place, Listing.place_id == Place.id)
-            .where(Listing.id.in_(listing_ids), Place.path.startswith(place.path))
-        )
-    )
 
 
 def _open_and_public(scores: dict[int, float]) -> dict[int, Listing]:
@@ -227,13 +193,10 @@ def counterpart_query(listing: Listing, how_many: int, place_id: int | None = No
     )
 
 
-def _community(listing: Listing) -> Place:
+def _community_id(listing: Listing) -> int:
     """The community the listing is in (listings never sit at the subdistrict itself)."""
     ancestors = listing.place.ancestor_ids
-    community_id = ancestors[1] if len(ancestors) > 1 else ancestors[0]
-    community = db.session.get(Place, community_id)
-    assert community is not None
-    return community
+    return ancestors[1] if len(ancestors) > 1 else ancestors[0]
 
 
 def _nearby_same_category(listing: Listing) -> list[int]:

@@ -35,7 +35,7 @@ class SearchQuery:
     # When set, the text is searched as at most this many of its whole words, the rarest in the
     # index first, in titles, tags and descriptions only (no place names, partial words, pinyin
     # or misspellings): what finding the counterparts of a listing needs, at a fraction of the
-    # cost of the full query over a large index.
+    # cost of the full query over a large index. Ranked by relevance only, without facets.
     keywords: int | None = None
 
 

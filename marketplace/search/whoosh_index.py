@@ -11,6 +11,7 @@ Searchers are kept per thread and reopened only when the index changed.
 from __future__ import annotations
 
 import functools
+import heapq
 import logging
 import os
 import shutil
@@ -181,9 +182,9 @@ def build_text_query(text: str) -> Query | None:
     return _Union(parts) if parts else None
 
 
-def build_keyword_query(text: str, how_many: int, searcher: Searcher) -> Query | None:
+def keywords_of(text: str, how_many: int, searcher: Searcher) -> list[str]:
     """The text's ``how_many`` rarest whole words in titles, tags and descriptions, leaving out
-    words most documents have unless nothing else is left; None when no word is in the index.
+    words most documents have unless nothing else is left; none when no word is in the index.
     A piece of a longer word (婴儿 of 婴儿车) is left out only when the longer word is indexed."""
     frequencies = {
         word: max(searcher.doc_frequency(field, word) for field in KEYWORD_FIELDS)
@@ -192,10 +193,27 @@ def build_keyword_query(text: str, how_many: int, searcher: Searcher) -> Query |
     found = whole_words([word for word, frequency in frequencies.items() if frequency > 0])
     common = max(COMMON_WORD_MIN_DOCUMENTS, COMMON_WORD_SHARE * searcher.doc_count_all())
     telling = [word for word in found if frequencies[word] <= common] or found
-    chosen = sorted(telling, key=frequencies.__getitem__)[:how_many]
-    if not chosen:
-        return None
-    return _Union([Term(field, word) for word in chosen for field in KEYWORD_FIELDS])
+    return sorted(telling, key=frequencies.__getitem__)[:how_many]
+
+
+def keyword_scores(searcher: Searcher, words: list[str]) -> dict[int, float]:
+    """Document number -> the sum, over the words in it, of each word's weight there (times it
+    occurs, by the field's boost) by its rarity (idf). Read straight off the postings: Whoosh's
+    matchers and BM25 spend several times as long per posting, with a field-length lookup
+    each, which titles of a few words do not need."""
+    scores: dict[int, float] = {}
+    for reader, offset in searcher.reader().leaf_readers():
+        for field in KEYWORD_FIELDS:
+            for word in words:
+                if (field, word) not in reader:
+                    continue
+                rarity = searcher.idf(field, word)
+                postings = reader.postings(field, word)
+                while postings.is_active():
+                    document = postings.id() + offset
+                    scores[document] = scores.get(document, 0.0) + rarity * postings.weight()
+                    postings.next()
+    return scores
 
 
 def build_filter(query: SearchQuery) -> Query | None:
@@ -265,6 +283,7 @@ class WhooshIndex:
             raise IndexUnavailable(f"cannot read search index: {exc}") from exc
         if cached is None or cached[1] is not searcher:
             self._local.filters = {}
+            self._local.scored = None
         self._local.searcher = (generation, searcher)
         return searcher
 
@@ -289,27 +308,43 @@ class WhooshIndex:
             cached[1].close()
             self._local.searcher = None
             self._local.filters = {}
+            self._local.scored = None
 
     # --- reading -----------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
         if not has_searchable_text(query.text):
             return SearchResults(hits=[], total=0, facets={field: {} for field in FACET_FIELDS})
+        if query.keywords is not None and (query.sort != "relevance" or query.with_facets):
+            raise ValueError("a keyword search is ranked by relevance and has no facets")
         try:
             searcher = self._searcher()
             allowed = self._allowed(searcher, build_filter(query))
-            text_query = (
-                build_text_query(query.text)
-                if query.keywords is None
-                else build_keyword_query(query.text, query.keywords, searcher)
-            )
         except IndexUnavailable:
             raise
         except Exception as exc:
             self.close()
             raise IndexUnavailable(f"search failed: {exc}") from exc
-        if text_query is None or (allowed is not None and not allowed):
-            # Nothing can match (and Whoosh would take an empty filter for no filter).
+        if allowed is not None and not allowed:
+            # Nothing passes the filter (and Whoosh would take an empty set for no filter).
+            facets = {field: {} for field in FACET_FIELDS} if query.with_facets else {}
+            return SearchResults(hits=[], total=0, facets=facets)
+        try:
+            if query.keywords is not None:
+                return self._keyword_search(searcher, query, allowed)
+            return self._text_search(searcher, query, allowed)
+        except IndexUnavailable:
+            raise
+        except Exception as exc:
+            self.close()
+            raise IndexUnavailable(f"search failed: {exc}") from exc
+
+    @staticmethod
+    def _text_search(
+        searcher: Searcher, query: SearchQuery, allowed: BitSet | None
+    ) -> SearchResults:
+        text_query = build_text_query(query.text)
+        if text_query is None:
             facets = {field: {} for field in FACET_FIELDS} if query.with_facets else {}
             return SearchResults(hits=[], total=0, facets=facets)
         options: dict[str, Any] = {"filter": allowed, "limit": query.page * query.per_page}
@@ -324,28 +359,55 @@ class WhooshIndex:
                 groupedby={field: sorting.FieldFacet(field) for field in FACET_FIELDS},
                 maptype=sorting.Count,
             )
-        try:
-            results = searcher.search(text_query, **options)
-            start = (query.page - 1) * query.per_page
-            hits = [
-                SearchHit(listing_id=int(hit["id"]), score=float(hit.score or 0.0))
-                for hit in results[start : start + query.per_page]
-            ]
-            facets = (
-                {
-                    field: {str(k): int(v) for k, v in results.groups(field).items()}
-                    for field in FACET_FIELDS
-                }
-                if query.with_facets
-                else {}
-            )
-            total = len(results) if query.with_total else len(hits)
-            return SearchResults(hits=hits, total=total, facets=facets)
-        except IndexUnavailable:
-            raise
-        except Exception as exc:
-            self.close()
-            raise IndexUnavailable(f"search failed: {exc}") from exc
+        results = searcher.search(text_query, **options)
+        start = (query.page - 1) * query.per_page
+        hits = [
+            SearchHit(listing_id=int(hit["id"]), score=float(hit.score or 0.0))
+            for hit in results[start : start + query.per_page]
+        ]
+        facets = (
+            {
+                field: {str(k): int(v) for k, v in results.groups(field).items()}
+                for field in FACET_FIELDS
+            }
+            if query.with_facets
+            else {}
+        )
+        total = len(results) if query.with_total else len(hits)
+        return SearchResults(hits=hits, total=total, facets=facets)
+
+    def _keyword_scores(self, searcher: Searcher, words: list[str]) -> dict[int, float]:
+        """``keyword_scores``, kept for the last words searched: matching looks for the same
+        words twice in a row, anywhere and then nearby."""
+        scored: tuple[tuple[str, ...], dict[int, float]] | None = self._local.scored
+        if scored is None or scored[0] != tuple(words):
+            scored = (tuple(words), keyword_scores(searcher, words))
+            self._local.scored = scored
+        return scored[1]
+
+    def _keyword_search(
+        self, searcher: Searcher, query: SearchQuery, allowed: BitSet | None
+    ) -> SearchResults:
+        assert query.keywords is not None
+        words = keywords_of(query.text, query.keywords, searcher)
+        scores = self._keyword_scores(searcher, words)
+        masked: set[int] = set()
+        if query.exclude_owner_id is not None:
+            masked = set(searcher.docs_for_query(Term("owner_id", str(query.exclude_owner_id))))
+        ranked = [
+            (score, document)
+            for document, score in scores.items()
+            if (allowed is None or document in allowed) and document not in masked
+        ]
+        # Best first; equal scores in index order, as Whoosh ranks them.
+        best = heapq.nsmallest(
+            query.page * query.per_page, ranked, key=lambda hit: (-hit[0], hit[1])
+        )
+        hits = [
+            SearchHit(listing_id=int(searcher.stored_fields(document)["id"]), score=score)
+            for score, document in best[(query.page - 1) * query.per_page :]
+        ]
+        return SearchResults(hits=hits, total=len(ranked) if query.with_total else len(hits))
 
     def count(self) -> int:
         return self._searcher().doc_count()
