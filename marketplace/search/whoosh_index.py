@@ -11,7 +11,7 @@ Searchers are kept per thread and reopened only when the index changed.
 from __future__ import annotations
 
 import functools
-import heapq
+import itertools
 import logging
 import os
 import shutil
@@ -209,10 +209,16 @@ def keyword_scores(searcher: Searcher, words: list[str]) -> dict[int, float]:
                     continue
                 rarity = searcher.idf(field, word)
                 postings = reader.postings(field, word)
-                while postings.is_active():
-                    document = postings.id() + offset
-                    scores[document] = scores.get(document, 0.0) + rarity * postings.weight()
-                    postings.next()
+                is_active, document_of, weight, advance = (
+                    postings.is_active,
+                    postings.id,
+                    postings.weight,
+                    postings.next,
+                )
+                while is_active():
+                    document = document_of() + offset
+                    scores[document] = scores.get(document, 0.0) + rarity * weight()
+                    advance()
     return scores
 
 
@@ -283,7 +289,7 @@ class WhooshIndex:
             raise IndexUnavailable(f"cannot read search index: {exc}") from exc
         if cached is None or cached[1] is not searcher:
             self._local.filters = {}
-            self._local.scored = None
+            self._local.ranked = None
         self._local.searcher = (generation, searcher)
         return searcher
 
@@ -308,7 +314,7 @@ class WhooshIndex:
             cached[1].close()
             self._local.searcher = None
             self._local.filters = {}
-            self._local.scored = None
+            self._local.ranked = None
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -376,38 +382,41 @@ class WhooshIndex:
         total = len(results) if query.with_total else len(hits)
         return SearchResults(hits=hits, total=total, facets=facets)
 
-    def _keyword_scores(self, searcher: Searcher, words: list[str]) -> dict[int, float]:
-        """``keyword_scores``, kept for the last words searched: matching looks for the same
-        words twice in a row, anywhere and then nearby."""
-        scored: tuple[tuple[str, ...], dict[int, float]] | None = self._local.scored
-        if scored is None or scored[0] != tuple(words):
-            scored = (tuple(words), keyword_scores(searcher, words))
-            self._local.scored = scored
-        return scored[1]
+    def _ranked_by_keywords(
+        self, searcher: Searcher, text: str, how_many: int
+    ) -> list[tuple[int, float]]:
+        """(document number, score) of every document with any of the text's keywords, best
+        first (equal scores in index order, as Whoosh ranks them). Kept for the last text
+        searched: matching looks for the same words twice in a row, anywhere and then nearby."""
+        key = (text, how_many)
+        kept: tuple[tuple[str, int], list[tuple[int, float]]] | None = self._local.ranked
+        if kept is None or kept[0] != key:
+            scores = keyword_scores(searcher, keywords_of(text, how_many, searcher))
+            kept = (key, sorted(scores.items(), key=lambda item: (-item[1], item[0])))
+            self._local.ranked = kept
+        return kept[1]
 
     def _keyword_search(
         self, searcher: Searcher, query: SearchQuery, allowed: BitSet | None
     ) -> SearchResults:
         assert query.keywords is not None
-        words = keywords_of(query.text, query.keywords, searcher)
-        scores = self._keyword_scores(searcher, words)
+        ranked = self._ranked_by_keywords(searcher, query.text, query.keywords)
         masked: set[int] = set()
         if query.exclude_owner_id is not None:
             masked = set(searcher.docs_for_query(Term("owner_id", str(query.exclude_owner_id))))
-        ranked = [
-            (score, document)
-            for document, score in scores.items()
+        passing = (
+            (document, score)
+            for document, score in ranked
             if (allowed is None or document in allowed) and document not in masked
-        ]
-        # Best first; equal scores in index order, as Whoosh ranks them.
-        best = heapq.nsmallest(
-            query.page * query.per_page, ranked, key=lambda hit: (-hit[0], hit[1])
         )
+        wanted = query.page * query.per_page
+        # Without a total, only as many documents are checked against the filter as are shown.
+        found = list(passing) if query.with_total else list(itertools.islice(passing, wanted))
         hits = [
             SearchHit(listing_id=int(searcher.stored_fields(document)["id"]), score=score)
-            for score, document in best[(query.page - 1) * query.per_page :]
+            for document, score in found[(query.page - 1) * query.per_page : wanted]
         ]
-        return SearchResults(hits=hits, total=len(ranked) if query.with_total else len(hits))
+        return SearchResults(hits=hits, total=len(found) if query.with_total else len(hits))
 
     def count(self) -> int:
         return self._searcher().doc_count()
