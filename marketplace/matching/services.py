@@ -270,7 +270,8 @@ def send_alerts(listing_ids: Iterable[int]) -> int:
     for listing in sorted(
         public, key=lambda listing: (listing.created_at, listing.id), reverse=True
     ):
-        for match in find_matches(listing, limit=_config("MATCHING_CANDIDATES")):
+        every_candidate = _config("MATCHING_CANDIDATES") + _config("MATCHING_NEARBY_CANDIDATES")
+        for match in find_matches(listing, limit=every_candidate):
             if match.score < threshold:
                 break
             sent += _alert(listing, match)
