@@ -162,8 +162,8 @@ def common_settings(instance_path: Path) -> dict[str, Any]:
         # whole subdistrict, and the best ones in the listing's own community (so that a plainer
         # match next door is not crowded out by better-worded ones far away). Distance weighs
         # more than a slightly better wording, so more of the nearby ones are taken.
-        "MATCHING_CANDIDATES": _env_int("MARKETPLACE_MATCHING_CANDIDATES", 20),
-        "MATCHING_NEARBY_CANDIDATES": _env_int("MARKETPLACE_MATCHING_NEARBY_CANDIDATES", 40),
+        "MATCHING_CANDIDATES": _env_int("MARKETPLACE_MATCHING_CANDIDATES", 15),
+        "MATCHING_NEARBY_CANDIDATES": _env_int("MARKETPLACE_MATCHING_NEARBY_CANDIDATES", 30),
         # The search for candidates looks for at most this many of a listing's words, the rarest
         # in the index first (婴儿车 rather than 儿童), in titles, tags and descriptions.
         "MATCHING_SEARCH_WORDS": _env_int("MARKETPLACE_MATCHING_SEARCH_WORDS", 4),

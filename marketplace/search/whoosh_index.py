@@ -32,6 +32,7 @@ from whoosh.idsets import BitSet
 from whoosh.index import LockError
 from whoosh.lang.porter import stem
 from whoosh.query import And, FuzzyTerm, Or, Query, Term
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.system import pack_uint
 
@@ -205,10 +206,11 @@ def keyword_scores(searcher: Searcher, words: list[str]) -> dict[int, float]:
     for reader, offset in searcher.reader().leaf_readers():
         for field in KEYWORD_FIELDS:
             for word in words:
-                if (field, word) not in reader:
+                try:
+                    postings = reader.postings(field, word)
+                except TermNotFound:
                     continue
                 rarity = searcher.idf(field, word)
-                postings = reader.postings(field, word)
                 is_active, document_of, weight, advance = (
                     postings.is_active,
                     postings.id,
