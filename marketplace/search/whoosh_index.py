@@ -18,7 +18,7 @@ import shutil
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,14 @@ from whoosh import index as whoosh_index
 from whoosh import sorting
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.codec.base import Automata
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.columns import NumericColumn, RefBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, TEXT, Schema
 from whoosh.idsets import BitSet
 from whoosh.index import LockError
 from whoosh.lang.porter import stem
+from whoosh.matching import Matcher
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, FuzzyTerm, Or, Query, Term
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
@@ -211,17 +214,42 @@ def keyword_scores(searcher: Searcher, words: list[str]) -> dict[int, float]:
                 except TermNotFound:
                     continue
                 rarity = searcher.idf(field, word)
-                is_active, document_of, weight, advance = (
-                    postings.is_active,
-                    postings.id,
-                    postings.weight,
-                    postings.next,
-                )
-                while is_active():
-                    document = document_of() + offset
-                    scores[document] = scores.get(document, 0.0) + rarity * weight()
-                    advance()
+                for documents, weights in posting_blocks(postings):
+                    for document, weight in zip(documents, weights, strict=True):
+                        document += offset
+                        scores[document] = scores.get(document, 0.0) + rarity * weight
     return scores
+
+
+def posting_blocks(postings: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """(document numbers, weights) of the postings of a fresh matcher, a block at a time. Whoosh
+    reads its own postings in blocks of a hundred or so, and handing them over whole is a few
+    times faster than stepping through them one call at a time; any other matcher is stepped
+    through."""
+    leaf, deleted = postings, None
+    if isinstance(postings, FilterMatcher) and postings._exclude:
+        leaf, deleted = postings.child, postings._ids  # a segment with deleted documents
+    if type(leaf) is not W3LeafMatcher:
+        yield _stepped(postings)
+        return
+    while leaf.is_active():
+        leaf._read_ids()
+        leaf._read_weights()
+        documents, weights = leaf._ids, leaf._weights
+        if deleted:
+            kept = [i for i, document in enumerate(documents) if document not in deleted]
+            documents, weights = [documents[i] for i in kept], [weights[i] for i in kept]
+        yield documents, weights
+        leaf._next_block()
+
+
+def _stepped(postings: Matcher) -> tuple[list[int], list[float]]:
+    documents, weights = [], []
+    while postings.is_active():
+        documents.append(postings.id())
+        weights.append(postings.weight())
+        postings.next()
+    return documents, weights
 
 
 def build_filter(query: SearchQuery) -> Query | None:

@@ -196,3 +196,34 @@ def test_a_keyword_search_keeps_the_rarest_words(tmp_path: Path, monkeypatch):
     assert _found(index, "广场舞 象棋", keywords=1) == [3]
     assert _found(index, "广场舞 象棋", keywords=3) == [3, 5, 6]
     index.close()
+
+
+def test_postings_read_a_block_at_a_time_are_those_whoosh_steps_through(tmp_path: Path):
+    """Several blocks of postings, repeated words (weights above one), and a segment with
+    deleted documents."""
+    index = WhooshIndex(tmp_path)
+    index.rebuild(
+        _document(number, "婴儿车 婴儿车" if number % 3 else "婴儿车 台灯")
+        for number in range(1, 400)
+    )
+    index.write(lambda: ([_document(5, "台灯")], [7, 300]))
+    searcher = index._searcher()
+
+    readers = [reader for reader, _offset in searcher.reader().leaf_readers()]
+    read_all = []
+    for reader in readers:
+        for word in ("婴儿车", "台灯"):
+            if ("title", word) not in reader:
+                continue
+            blocks = list(whoosh_index.posting_blocks(reader.postings("title", word)))
+            read = [
+                pair
+                for documents, weights in blocks
+                for pair in zip(documents, weights, strict=True)
+            ]
+            stepped = whoosh_index._stepped(reader.postings("title", word))
+            assert read == list(zip(*stepped, strict=True))
+            read_all.extend(read)
+    assert any(reader.has_deletions() for reader in readers)
+    assert len(read_all) > 300 and {weight for _document, weight in read_all} == {3.0, 6.0}
+    index.close()
