@@ -1,14 +1,15 @@
 """Matching at scale: latency of GET /listings/{id}/matches among many public offers, next to the
 raw search for the same words, and the quality figures of the judged set.
 
-    .venv/bin/python bench/matching.py [--offers 100000] [--requests 30] [--rounds 5]
+    .venv/bin/python bench/matching.py [--offers 100000] [--requests 30] [--rounds 5] [--keep DIR]
 
 Everything happens in a temporary directory (SQLite database and search index), built with the
 migrations: the demo place tree and accounts (``marketplace.demo``), N public offers spread over
 the tree (bulk inserts; titles and descriptions from word lists), the index rebuilt from the
 database, then requests posted around the tree. Each request's matches are fetched in-process
-through the Flask test client by its logged-in owner (bearer token), and the search the matching
-starts from is timed on its own. The judged set (``tests/matching/judged.py``) is then loaded into
+through the Flask test client by its logged-in owner (bearer token), and the first search the
+matching makes (``counterpart_query``) is timed on its own. Next to wall-clock figures, the p50 of
+the process's CPU time, which other work on the machine disturbs less. The judged set (``tests/matching/judged.py``) is then loaded into
 a second, fresh database and judged as the tests do.
 """
 
