@@ -159,11 +159,14 @@ def common_settings(instance_path: Path) -> dict[str, Any]:
             "urgency": 0.03,
         },
         # Candidates taken from the search index before rescoring: the best word matches in the
-        # whole subdistrict; when that list is full but holds fewer than the nearby number from
-        # the listing's own community, a second search there tops it up (so that a plainer match
-        # next door is not crowded out by better-worded ones far away).
-        "MATCHING_CANDIDATES": _env_int("MARKETPLACE_MATCHING_CANDIDATES", 60),
-        "MATCHING_NEARBY_CANDIDATES": _env_int("MARKETPLACE_MATCHING_NEARBY_CANDIDATES", 20),
+        # whole subdistrict, and the best ones in the listing's own community (so that a plainer
+        # match next door is not crowded out by better-worded ones far away). Distance weighs
+        # more than a slightly better wording, so more of the nearby ones are taken.
+        "MATCHING_CANDIDATES": _env_int("MARKETPLACE_MATCHING_CANDIDATES", 15),
+        "MATCHING_NEARBY_CANDIDATES": _env_int("MARKETPLACE_MATCHING_NEARBY_CANDIDATES", 30),
+        # The search for candidates looks for at most this many of a listing's words, the rarest
+        # in the index first (婴儿车 rather than 儿童), in titles, tags and descriptions.
+        "MATCHING_SEARCH_WORDS": _env_int("MARKETPLACE_MATCHING_SEARCH_WORDS", 4),
         # A match whose text relevance (the share of words the two listings have in common,
         # counted fully for the best search hit) reaches this counts in full; below it the whole
         # score shrinks in proportion, so that being close by and on time never makes the wrong

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from marketplace.search.analysis import whole_words
+
 
 @dataclass(frozen=True)
 class Reason:
@@ -91,17 +93,6 @@ def _found_in(terms: Iterable[str], other: Wording) -> tuple[float, list[str]]:
             continue
         found.append(term)
     return weight / total, found
-
-
-def whole_words(terms: list[str]) -> list[str]:
-    """The words without the pieces that search-mode segmentation adds (婴儿 of 婴儿车): a
-    listing that shares only 婴儿 with a request for a 婴儿车 is about another baby thing."""
-    chinese = {term for term in terms if not term.isascii()}
-    return [
-        term
-        for term in terms
-        if term.isascii() or not any(term != other and term in other for other in chinese)
-    ]
 
 
 def _readable(terms: list[str], text: str, limit: int = 5) -> tuple[str, ...]:

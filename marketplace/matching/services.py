@@ -112,6 +112,10 @@ def _compatible(listing: Listing, candidate: Listing) -> bool:
     return kind_compatible(request.kind, offer.kind)
 
 
+def _opposite_side(listing: Listing) -> str:
+    return "offer" if listing.side == "request" else "request"
+
+
 def _counterpart_kind(listing: Listing) -> str | None:
     """The one kind a counterpart can be, or None when several can (a request for a thing is met
     by items and donations)."""
@@ -120,60 +124,25 @@ def _counterpart_kind(listing: Listing) -> str | None:
     return "item" if listing.side == "offer" else None
 
 
-# The search ranks this many times as many counterparts as are rescored, so that the nearby
-# ones among them can be picked out without searching a second time.
-SEARCH_DEPTH = 5
-
-
 def _candidates(listing: Listing) -> list[tuple[Listing, float]]:
     """(candidate, search score) pairs, open and public: the best word matches in the whole
     index, and the best ones in the listing's own community even when better-worded ones across
-    the subdistrict rank above them (so that a plainer match next door is not crowded out);
-    when the search's list holds too few of those, a second search in the community finds
-    them. When the index is unavailable: nearby listings of the same category from the
-    database, with no search score."""
-    opposite = "offer" if listing.side == "request" else "request"
-    wanted = _config("MATCHING_CANDIDATES")
-    nearby = _config("MATCHING_NEARBY_CANDIDATES")
+    the subdistrict rank above them (so that a plainer match next door is not crowded out).
+    When the index is unavailable: nearby listings of the same category from the database,
+    with no search score."""
     try:
-        ranked = _searched(listing, opposite, wanted * SEARCH_DEPTH)
+        chosen = _searched(listing, _config("MATCHING_CANDIDATES"))
     except IndexUnavailable as exc:
         logger.warning("matching without the search index: %s", exc)
-        ranked = dict.fromkeys(_nearby_same_category(listing, opposite), 0.0)
-    community = _community(listing)
-    chosen, nearby_found = _best_and_nearby(ranked, community, wanted, nearby)
-    if len(ranked) >= wanted * SEARCH_DEPTH and nearby_found < nearby:
-        chosen.update(_searched(listing, opposite, nearby, place_id=community.id, required=False))
+        chosen = dict.fromkeys(_nearby_same_category(listing), 0.0)
+    else:
+        # The index keeps the words' scores from the first search: this one only filters them.
+        nearby = _config("MATCHING_NEARBY_CANDIDATES")
+        chosen.update(_searched(listing, nearby, _community_id(listing), required=False))
     found = _open_and_public(chosen)
     return [
         (found[listing_id], score) for listing_id, score in chosen.items() if listing_id in found
     ]
-
-
-def _best_and_nearby(
-    ranked: dict[int, float], community: Place, best: int, nearby: int
-) -> tuple[dict[int, float], int]:
-    """The ``best`` first of the ranked ids, and the first ``nearby`` of those in the community
-    wherever they rank; with how many of the latter there were."""
-    in_community = _within(ranked, community)
-    local = [listing_id for listing_id in ranked if listing_id in in_community][:nearby]
-    chosen = dict(list(ranked.items())[:best])
-    chosen.update((listing_id, ranked[listing_id]) for listing_id in local)
-    return chosen, len(local)
-
-
-def _within(listing_ids: Iterable[int], place: Place) -> set[int]:
-    """Those of the listings that are in ``place`` or below it."""
-    listing_ids = list(listing_ids)
-    if not listing_ids:
-        return set()
-    return set(
-        db.session.scalars(
-            select(Listing.id)
-            .join(Place, Listing.place_id == Place.id)
-            .where(Listing.id.in_(listing_ids), Place.path.startswith(place.path))
-        )
-    )
 
 
 def _open_and_public(scores: dict[int, float]) -> dict[int, Listing]:
@@ -193,24 +162,13 @@ def _open_and_public(scores: dict[int, float]) -> dict[int, Listing]:
 
 
 def _searched(
-    listing: Listing, side: str, how_many: int, place_id: int | None = None, required: bool = True
+    listing: Listing, how_many: int, place_id: int | None = None, required: bool = True
 ) -> dict[int, float]:
     """Listing id -> search score of the listing's words among open public counterparts (in the
     place ``place_id`` when given), best first. Raises IndexUnavailable when ``required``;
     otherwise finds nothing then."""
     try:
-        results = indexer.get_index().search(
-            SearchQuery(
-                text=search_words(listing),
-                side=side,
-                kind=_counterpart_kind(listing),
-                place_id=place_id,
-                available=True,
-                page=1,
-                per_page=how_many,
-                with_facets=False,
-            )
-        )
+        results = indexer.get_index().search(counterpart_query(listing, how_many, place_id))
     except IndexUnavailable:
         if required:
             raise
@@ -218,23 +176,37 @@ def _searched(
     return {hit.listing_id: hit.score for hit in results.hits}
 
 
-def _community(listing: Listing) -> Place:
+def counterpart_query(listing: Listing, how_many: int, place_id: int | None = None) -> SearchQuery:
+    """The search for the ``how_many`` best-worded open public counterparts of a listing (in the
+    place ``place_id`` when given): its most telling words, no total, no facets."""
+    return SearchQuery(
+        text=search_words(listing),
+        side=_opposite_side(listing),
+        kind=_counterpart_kind(listing),
+        place_id=place_id,
+        available=True,
+        page=1,
+        per_page=how_many,
+        with_facets=False,
+        with_total=False,
+        keywords=_config("MATCHING_SEARCH_WORDS"),
+    )
+
+
+def _community_id(listing: Listing) -> int:
     """The community the listing is in (listings never sit at the subdistrict itself)."""
     ancestors = listing.place.ancestor_ids
-    community_id = ancestors[1] if len(ancestors) > 1 else ancestors[0]
-    community = db.session.get(Place, community_id)
-    assert community is not None
-    return community
+    return ancestors[1] if len(ancestors) > 1 else ancestors[0]
 
 
-def _nearby_same_category(listing: Listing, side: str) -> list[int]:
+def _nearby_same_category(listing: Listing) -> list[int]:
     community_path = "/".join(listing.place.path.split("/")[:3]) + "/"
     return list(
         db.session.scalars(
             select(Listing.id)
             .join(Place, Listing.place_id == Place.id)
             .where(
-                Listing.side == side,
+                Listing.side == _opposite_side(listing),
                 Listing.category == listing.category,
                 listings.public_listing(),
                 Listing.status == "open",
@@ -298,7 +270,8 @@ def send_alerts(listing_ids: Iterable[int]) -> int:
     for listing in sorted(
         public, key=lambda listing: (listing.created_at, listing.id), reverse=True
     ):
-        for match in find_matches(listing, limit=_config("MATCHING_CANDIDATES")):
+        every_candidate = _config("MATCHING_CANDIDATES") + _config("MATCHING_NEARBY_CANDIDATES")
+        for match in find_matches(listing, limit=every_candidate):
             if match.score < threshold:
                 break
             sent += _alert(listing, match)

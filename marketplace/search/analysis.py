@@ -82,6 +82,17 @@ def word_terms(text: str) -> list[str]:
     return terms
 
 
+def whole_words(terms: list[str]) -> list[str]:
+    """The words without the pieces that search-mode segmentation adds (婴儿 of 婴儿车): a
+    listing that shares only 婴儿 with a request for a 婴儿车 is about another baby thing."""
+    chinese = {term for term in terms if not term.isascii()}
+    return [
+        term
+        for term in terms
+        if term.isascii() or not any(term != other and term in other for other in chinese)
+    ]
+
+
 def latin_words(text: str) -> list[str]:
     """Unstemmed Latin words of the text (for fuzzy matching and pinyin queries)."""
     return [

@@ -29,6 +29,14 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
     with_facets: bool = True
+    # False: ``total`` is only the number of hits returned. Counting every match costs about as
+    # much again as finding the best ones, and callers such as matching never show it.
+    with_total: bool = True
+    # When set, the text is searched as at most this many of its whole words, the rarest in the
+    # index first, in titles, tags and descriptions only (no place names, partial words, pinyin
+    # or misspellings): what finding the counterparts of a listing needs, at a fraction of the
+    # cost of the full query over a large index. Ranked by relevance only, without facets.
+    keywords: int | None = None
 
 
 @dataclass(frozen=True)
@@ -40,7 +48,7 @@ class SearchHit:
 @dataclass
 class SearchResults:
     hits: list[SearchHit]
-    total: int
+    total: int  # every match, or only the hits when the query asked for no total
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 

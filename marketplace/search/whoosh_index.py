@@ -11,13 +11,14 @@ Searchers are kept per thread and reopened only when the index changed.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import os
 import shutil
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,16 @@ from whoosh import index as whoosh_index
 from whoosh import sorting
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.codec.base import Automata
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.columns import NumericColumn, RefBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, TEXT, Schema
 from whoosh.idsets import BitSet
 from whoosh.index import LockError
 from whoosh.lang.porter import stem
+from whoosh.matching import Matcher
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, FuzzyTerm, Or, Query, Term
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.system import pack_uint
 
@@ -39,6 +44,7 @@ from marketplace.search.analysis import (
     char_query_groups,
     has_searchable_text,
     latin_words,
+    whole_words,
     word_terms,
 )
 from marketplace.search.index import (
@@ -65,6 +71,13 @@ FILTERS_KEPT = 64
 REBUILD_SEGMENT_DOCUMENTS = 50_000
 REBUILD_WRITER_MB = 1536
 WORD_FIELDS = ("title", "tags", "body", "place")
+KEYWORD_FIELDS = ("title", "tags", "body")
+# A keyword search leaves out words found in more than this share of the documents (广场 of
+# every 在广场交接, the place names descriptions repeat): they say little about what a listing
+# is about, and their postings are the longest to read. In a small index every word is cheap
+# and a share says little, so only words in more than a thousand documents are ever left out.
+COMMON_WORD_SHARE = 0.05
+COMMON_WORD_MIN_DOCUMENTS = 1000
 FACET_FIELDS = ("category", "kind")
 
 
@@ -174,6 +187,72 @@ def build_text_query(text: str) -> Query | None:
     return _Union(parts) if parts else None
 
 
+def keywords_of(text: str, how_many: int, searcher: Searcher) -> list[str]:
+    """The text's ``how_many`` rarest whole words in titles, tags and descriptions, leaving out
+    words most documents have unless nothing else is left; none when no word is in the index.
+    A piece of a longer word (婴儿 of 婴儿车) is left out only when the longer word is indexed."""
+    frequencies = {
+        word: max(searcher.doc_frequency(field, word) for field in KEYWORD_FIELDS)
+        for word in dict.fromkeys(word_terms(text))
+    }
+    found = whole_words([word for word, frequency in frequencies.items() if frequency > 0])
+    common = max(COMMON_WORD_MIN_DOCUMENTS, COMMON_WORD_SHARE * searcher.doc_count_all())
+    telling = [word for word in found if frequencies[word] <= common] or found
+    return sorted(telling, key=frequencies.__getitem__)[:how_many]
+
+
+def keyword_scores(searcher: Searcher, words: list[str]) -> dict[int, float]:
+    """Document number -> the sum, over the words in it, of each word's weight there (times it
+    occurs, by the field's boost) by its rarity (idf). Read straight off the postings: Whoosh's
+    matchers and BM25 spend several times as long per posting, with a field-length lookup
+    each, which titles of a few words do not need."""
+    scores: dict[int, float] = {}
+    for reader, offset in searcher.reader().leaf_readers():
+        for field in KEYWORD_FIELDS:
+            for word in words:
+                try:
+                    postings = reader.postings(field, word)
+                except TermNotFound:
+                    continue
+                rarity = searcher.idf(field, word)
+                for documents, weights in posting_blocks(postings):
+                    for document, weight in zip(documents, weights, strict=True):
+                        document += offset
+                        scores[document] = scores.get(document, 0.0) + rarity * weight
+    return scores
+
+
+def posting_blocks(postings: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """(document numbers, weights) of the postings of a fresh matcher, a block at a time. Whoosh
+    reads its own postings in blocks of a hundred or so, and handing them over whole is a few
+    times faster than stepping through them one call at a time; any other matcher is stepped
+    through."""
+    leaf, deleted = postings, None
+    if isinstance(postings, FilterMatcher) and postings._exclude:
+        leaf, deleted = postings.child, postings._ids  # a segment with deleted documents
+    if type(leaf) is not W3LeafMatcher:
+        yield _stepped(postings)
+        return
+    while leaf.is_active():
+        leaf._read_ids()
+        leaf._read_weights()
+        documents, weights = leaf._ids, leaf._weights
+        if deleted:
+            kept = [i for i, document in enumerate(documents) if document not in deleted]
+            documents, weights = [documents[i] for i in kept], [weights[i] for i in kept]
+        yield documents, weights
+        leaf._next_block()
+
+
+def _stepped(postings: Matcher) -> tuple[list[int], list[float]]:
+    documents, weights = [], []
+    while postings.is_active():
+        documents.append(postings.id())
+        weights.append(postings.weight())
+        postings.next()
+    return documents, weights
+
+
 def build_filter(query: SearchQuery) -> Query | None:
     conditions: list[Query] = []
     if query.public_only:
@@ -241,6 +320,7 @@ class WhooshIndex:
             raise IndexUnavailable(f"cannot read search index: {exc}") from exc
         if cached is None or cached[1] is not searcher:
             self._local.filters = {}
+            self._local.ranked = None
         self._local.searcher = (generation, searcher)
         return searcher
 
@@ -265,13 +345,15 @@ class WhooshIndex:
             cached[1].close()
             self._local.searcher = None
             self._local.filters = {}
+            self._local.ranked = None
 
     # --- reading -----------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
-        text_query = build_text_query(query.text)
-        if text_query is None:
+        if not has_searchable_text(query.text):
             return SearchResults(hits=[], total=0, facets={field: {} for field in FACET_FIELDS})
+        if query.keywords is not None and (query.sort != "relevance" or query.with_facets):
+            raise ValueError("a keyword search is ranked by relevance and has no facets")
         try:
             searcher = self._searcher()
             allowed = self._allowed(searcher, build_filter(query))
@@ -282,6 +364,24 @@ class WhooshIndex:
             raise IndexUnavailable(f"search failed: {exc}") from exc
         if allowed is not None and not allowed:
             # Nothing passes the filter (and Whoosh would take an empty set for no filter).
+            facets = {field: {} for field in FACET_FIELDS} if query.with_facets else {}
+            return SearchResults(hits=[], total=0, facets=facets)
+        try:
+            if query.keywords is not None:
+                return self._keyword_search(searcher, query, allowed)
+            return self._text_search(searcher, query, allowed)
+        except IndexUnavailable:
+            raise
+        except Exception as exc:
+            self.close()
+            raise IndexUnavailable(f"search failed: {exc}") from exc
+
+    @staticmethod
+    def _text_search(
+        searcher: Searcher, query: SearchQuery, allowed: BitSet | None
+    ) -> SearchResults:
+        text_query = build_text_query(query.text)
+        if text_query is None:
             facets = {field: {} for field in FACET_FIELDS} if query.with_facets else {}
             return SearchResults(hits=[], total=0, facets=facets)
         options: dict[str, Any] = {"filter": allowed, "limit": query.page * query.per_page}
@@ -296,27 +396,58 @@ class WhooshIndex:
                 groupedby={field: sorting.FieldFacet(field) for field in FACET_FIELDS},
                 maptype=sorting.Count,
             )
-        try:
-            results = searcher.search(text_query, **options)
-            start = (query.page - 1) * query.per_page
-            hits = [
-                SearchHit(listing_id=int(hit["id"]), score=float(hit.score or 0.0))
-                for hit in results[start : start + query.per_page]
-            ]
-            facets = (
-                {
-                    field: {str(k): int(v) for k, v in results.groups(field).items()}
-                    for field in FACET_FIELDS
-                }
-                if query.with_facets
-                else {}
-            )
-            return SearchResults(hits=hits, total=len(results), facets=facets)
-        except IndexUnavailable:
-            raise
-        except Exception as exc:
-            self.close()
-            raise IndexUnavailable(f"search failed: {exc}") from exc
+        results = searcher.search(text_query, **options)
+        start = (query.page - 1) * query.per_page
+        hits = [
+            SearchHit(listing_id=int(hit["id"]), score=float(hit.score or 0.0))
+            for hit in results[start : start + query.per_page]
+        ]
+        facets = (
+            {
+                field: {str(k): int(v) for k, v in results.groups(field).items()}
+                for field in FACET_FIELDS
+            }
+            if query.with_facets
+            else {}
+        )
+        total = len(results) if query.with_total else len(hits)
+        return SearchResults(hits=hits, total=total, facets=facets)
+
+    def _ranked_by_keywords(
+        self, searcher: Searcher, text: str, how_many: int
+    ) -> list[tuple[int, float]]:
+        """(document number, score) of every document with any of the text's keywords, best
+        first (equal scores in index order, as Whoosh ranks them). Kept for the last text
+        searched: matching looks for the same words twice in a row, anywhere and then nearby."""
+        key = (text, how_many)
+        kept: tuple[tuple[str, int], list[tuple[int, float]]] | None = self._local.ranked
+        if kept is None or kept[0] != key:
+            scores = keyword_scores(searcher, keywords_of(text, how_many, searcher))
+            kept = (key, sorted(scores.items(), key=lambda item: (-item[1], item[0])))
+            self._local.ranked = kept
+        return kept[1]
+
+    def _keyword_search(
+        self, searcher: Searcher, query: SearchQuery, allowed: BitSet | None
+    ) -> SearchResults:
+        assert query.keywords is not None
+        ranked = self._ranked_by_keywords(searcher, query.text, query.keywords)
+        masked: set[int] = set()
+        if query.exclude_owner_id is not None:
+            masked = set(searcher.docs_for_query(Term("owner_id", str(query.exclude_owner_id))))
+        passing = (
+            (document, score)
+            for document, score in ranked
+            if (allowed is None or document in allowed) and document not in masked
+        )
+        wanted = query.page * query.per_page
+        # Without a total, only as many documents are checked against the filter as are shown.
+        found = list(passing) if query.with_total else list(itertools.islice(passing, wanted))
+        hits = [
+            SearchHit(listing_id=int(searcher.stored_fields(document)["id"]), score=score)
+            for document, score in found[(query.page - 1) * query.per_page : wanted]
+        ]
+        return SearchResults(hits=hits, total=len(found) if query.with_total else len(hits))
 
     def count(self) -> int:
         return self._searcher().doc_count()

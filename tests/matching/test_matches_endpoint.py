@@ -231,8 +231,8 @@ def test_nearby_matches_beyond_the_searchs_list_are_searched_for_in_the_communit
     requester: Any,
     build_index: Any,
 ) -> None:
-    """The search lists five times as many as are rescored (here five); with none of them in
-    the requester's community, a second search there finds the stroller next door."""
+    """The best-worded candidates from anywhere (here one) are all far away; the search in the
+    requester's community finds the stroller next door."""
     app_config["MATCHING_CANDIDATES"] = 1
     request = stroller_request(places.kids_zone, owner=requester)
     far = far_better_worded_strollers(places, 6)

@@ -137,3 +137,93 @@ def test_a_filter_nothing_passes_finds_nothing(tmp_path: Path):
     assert (results.hits, results.total) == ([], 0)
     assert results.facets == {"category": {}, "kind": {}}
     index.close()
+
+
+def _found(index: WhooshIndex, text: str, **options: Any) -> list[int]:
+    query = SearchQuery(text=text, with_facets=False, with_total=False, **options)
+    return sorted(hit.listing_id for hit in index.search(query).hits)
+
+
+def test_without_a_total_the_total_is_the_hits_returned(tmp_path: Path):
+    index = WhooshIndex(tmp_path)
+    index.rebuild(DOCUMENTS)
+
+    counted = index.search(SearchQuery(text="电钻", per_page=1))
+    uncounted = index.search(SearchQuery(text="电钻", per_page=1, with_total=False))
+
+    assert counted.total == 3
+    assert (uncounted.hits, uncounted.total) == (counted.hits, 1)
+    index.close()
+
+
+KEYWORD_DOCUMENTS = [
+    _document(1, "婴儿车 出借"),
+    _document(2, "婴儿床"),
+    _document(3, "象棋陪练"),
+    _document(4, "台灯", place="清溪 广场"),
+    _document(5, "广场舞 台灯"),
+    _document(6, "广场舞教学"),
+    _document(7, "羽毛球拍 台灯"),
+]
+
+
+def test_a_keyword_search_looks_for_whole_words_in_what_listings_say(tmp_path: Path):
+    index = WhooshIndex(tmp_path)
+    index.rebuild(KEYWORD_DOCUMENTS)
+
+    # 婴儿 is a piece of 婴儿车, which is indexed: 婴儿床 is another thing.
+    assert _found(index, "婴儿车", keywords=4) == [1]
+    assert _found(index, "婴儿车") == [1, 2]
+    # No listing has 下象棋, so its piece 象棋 is looked for.
+    assert _found(index, "找人下象棋", keywords=4) == [3]
+    # Place names, partial words and pinyin are not keywords.
+    assert _found(index, "清溪", keywords=4) == []
+    assert _found(index, "钻", keywords=4) == []
+    assert _found(index, "xiangqi", keywords=4) == []
+    index.close()
+
+
+def test_a_keyword_search_keeps_the_rarest_words(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(whoosh_index, "COMMON_WORD_MIN_DOCUMENTS", 0)
+    monkeypatch.setattr(whoosh_index, "COMMON_WORD_SHARE", 0.4)
+    index = WhooshIndex(tmp_path)
+    index.rebuild(KEYWORD_DOCUMENTS)
+
+    # 台灯 is in three of seven listings: too common while a rarer word is there.
+    assert _found(index, "羽毛球拍 台灯", keywords=4) == [7]
+    assert _found(index, "台灯", keywords=4) == [4, 5, 7]
+    # At most this many words, the rarest first (象棋 is in one listing, 广场 and 舞 in two).
+    assert _found(index, "广场舞 象棋", keywords=1) == [3]
+    assert _found(index, "广场舞 象棋", keywords=3) == [3, 5, 6]
+    index.close()
+
+
+def test_postings_read_a_block_at_a_time_are_those_whoosh_steps_through(tmp_path: Path):
+    """Several blocks of postings, repeated words (weights above one), and a segment with
+    deleted documents."""
+    index = WhooshIndex(tmp_path)
+    index.rebuild(
+        _document(number, "婴儿车 婴儿车" if number % 3 else "婴儿车 台灯")
+        for number in range(1, 400)
+    )
+    index.write(lambda: ([_document(5, "台灯")], [7, 300]))
+    searcher = index._searcher()
+
+    readers = [reader for reader, _offset in searcher.reader().leaf_readers()]
+    read_all = []
+    for reader in readers:
+        for word in ("婴儿车", "台灯"):
+            if ("title", word) not in reader:
+                continue
+            blocks = list(whoosh_index.posting_blocks(reader.postings("title", word)))
+            read = [
+                pair
+                for documents, weights in blocks
+                for pair in zip(documents, weights, strict=True)
+            ]
+            stepped = whoosh_index._stepped(reader.postings("title", word))
+            assert read == list(zip(*stepped, strict=True))
+            read_all.extend(read)
+    assert any(reader.has_deletions() for reader in readers)
+    assert len(read_all) > 300 and {weight for _document, weight in read_all} == {3.0, 6.0}
+    index.close()
