@@ -154,9 +154,7 @@ def _open_and_public(scores: dict[int, float]) -> dict[int, Listing]:
         return {}
     return {
         candidate.id: candidate
-        for candidate in db.session.scalars(
-            listings.with_details(select(Listing).where(Listing.id.in_(scores)))
-        )
+        for candidate in listings.listings_by_ids(scores)
         if candidate.is_public and candidate.status == "open"
     }
 
