@@ -132,6 +132,34 @@ def lock_row(model: type[ModelT], row_id: Any) -> ModelT | None:
     return db.session.execute(statement).scalar_one_or_none()
 
 
+def lock_key(model: type[Any], row_id: Any) -> bool:
+    """Lock one row as ``lock_row`` does without loading it (its key only); whether it exists."""
+    from marketplace.extensions import db
+
+    statement = select(model.id).where(model.id == row_id).with_for_update()
+    return db.session.execute(statement).first() is not None
+
+
+def commit_keeping_objects() -> None:
+    """Commit without expiring the session's objects.
+
+    A service's last commit usually hands its objects to a response that shows what the
+    transaction wrote; expiring them would read every one (and each relationship) back in a new
+    transaction. Only for objects that do hold what was written: a conditional update that
+    bypasses the unit of work must put its result into the object (see
+    ``reservations.capacity``).
+    """
+    from marketplace.extensions import db
+
+    session = db.session()
+    previous = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = previous
+
+
 class IdConverter(IntegerConverter):
     """``<int:...>`` in URLs, limited to ids a row can have, so a huge number is a plain 404."""
 

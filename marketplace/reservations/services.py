@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import clock
 from marketplace.accounts.models import User
-from marketplace.db import lock_row, retry_on_contention
+from marketplace.db import commit_keeping_objects, lock_key, lock_row, retry_on_contention
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingSlot, PickupWindow
@@ -68,7 +68,7 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
     """Claim an offer: units, a slot place or a lending period, held until the owner confirms
     (or confirmed at once for auto-confirm listings), or waitlisted when asked and full."""
     _require_claimant(actor)
-    lock_row(User, actor.id)  # one user's claims run one at a time, so the quota holds
+    lock_key(User, actor.id)  # one user's claims run one at a time, so the quota holds
     listing = _claimable_listing(actor, listing_id)
     _refuse_over_quota(actor)
     request_id = _fulfilled_request(actor, request.request_id)
@@ -97,7 +97,7 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
     capacity.follow_capacity(listing)
     _notify_provider(reservation)
     reservation_changed.send(reservation, action="claim", actor=actor)
-    db.session.commit()
+    commit_keeping_objects()
     return reservation
 
 
@@ -340,15 +340,41 @@ def booked_periods(listing: Listing) -> list[tuple[date, date]]:
 
 
 def _locked_reservation(actor: Any, reservation_id: int) -> tuple[Reservation, Listing]:
-    """Lock the listing (capacity lives there), then re-read the reservation under the lock."""
+    """The reservation and its listing, both locked; 404 unless the caller may see it."""
     if not actor.is_authenticated:
         raise Unauthorized()
-    found = db.session.get(Reservation, reservation_id)
-    if found is None or not found.is_visible_to(actor):
+    reservation, listing = _lock_with_listing(reservation_id)
+    if reservation is None or listing is None or not reservation.is_visible_to(actor):
         raise NotFound("No such reservation.")
-    listing = lock_row(Listing, found.listing_id)
-    reservation = lock_row(Reservation, reservation_id)
-    assert listing is not None and reservation is not None
+    return reservation, listing
+
+
+def _lock_with_listing(reservation_id: int) -> tuple[Reservation | None, Listing | None]:
+    """Lock the reservation's listing (capacity lives there), then read the reservation and its
+    history under that lock, locking it too. The listing comes first, as everywhere, so two
+    services never wait for each other's locks in opposite order."""
+    listing_of_reservation = (
+        select(Reservation.listing_id).where(Reservation.id == reservation_id).scalar_subquery()
+    )
+    listing = db.session.execute(
+        select(Listing)
+        .where(Listing.id == listing_of_reservation)
+        .with_for_update(of=Listing)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if listing is None:
+        return None, None
+    reservation = (
+        db.session.execute(
+            select(Reservation)
+            .where(Reservation.id == reservation_id)
+            .options(joinedload(Reservation.events))
+            .with_for_update(of=Reservation)
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     return reservation, listing
 
 
@@ -487,8 +513,7 @@ def _finish(
             reason=reservation.close_reason,
         )
     reservation_changed.send(reservation, action=action, actor=actor)
-    db.session.commit()
-    db.session.refresh(reservation)
+    commit_keeping_objects()
     return reservation
 
 
@@ -650,11 +675,9 @@ def _ids(*conditions: Any) -> list[int]:
 
 @retry_on_contention()
 def _sweep_one(reservation_id: int, step: Any) -> int:
-    listing_id = db.session.scalar(
-        select(Reservation.listing_id).where(Reservation.id == reservation_id)
-    )
-    listing = lock_row(Listing, listing_id)
-    reservation = lock_row(Reservation, reservation_id)
+    reservation, listing = _lock_with_listing(reservation_id)
+    if reservation is None or listing is None:
+        return 0
     changed = bool(step(reservation, listing))
     db.session.commit()
     return int(changed)
