@@ -114,22 +114,25 @@ def immediate_transactions() -> Iterator[None]:
 ModelT = TypeVar("ModelT")
 
 
-def lock_row(model: type[ModelT], row_id: Any) -> ModelT | None:
+def lock_row(model: type[ModelT], row_id: Any, *options: Any) -> ModelT | None:
     """Load one row for update, holding a lock on it until the transaction ends.
 
     PostgreSQL takes a row lock (``SELECT ... FOR UPDATE``). SQLite ignores ``FOR UPDATE``,
     but every writing transaction there began with ``BEGIN IMMEDIATE`` and so already holds
     the database's write lock. The row is re-read even if the session had it cached.
+    ``options`` are loader options, e.g. a ``joinedload`` of a collection (only the row itself
+    is locked, not what is joined to it).
     """
     from marketplace.extensions import db
 
     statement = (
         select(model)
         .where(model.id == row_id)  # type: ignore[attr-defined]
-        .with_for_update()
+        .options(*options)
+        .with_for_update(of=model)
         .execution_options(populate_existing=True)
     )
-    return db.session.execute(statement).scalar_one_or_none()
+    return db.session.execute(statement).unique().scalar_one_or_none()
 
 
 def lock_key(model: type[Any], row_id: Any) -> bool:

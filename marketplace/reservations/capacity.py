@@ -21,38 +21,57 @@ from marketplace.listings.models import Listing, ListingSlot
 from marketplace.reservations.models import HOLDING_STATUSES, Reservation
 
 
-def _change(model: type[Any], row_id: int, *conditions: Any, **values: Any) -> bool:
-    """Run a conditional update; whether it matched the row. The new values come back with
-    RETURNING and go into the session's copy of the row, if it has one, so nothing reads the
-    row again and a commit that keeps objects (``commit_keeping_objects``) keeps them right."""
+def _change(
+    model: type[Any], row_id: int, *conditions: Any, asking: Any = None, **values: Any
+) -> Any:
+    """Run a conditional update; the row of new values (and ``asking``'s answer, last) when it
+    matched, else None. The new values come back with RETURNING and go into the session's copy
+    of the row, if it has one, so nothing reads the row again and a commit that keeps objects
+    (``commit_keeping_objects``) keeps them right."""
+    returned = [getattr(model, name) for name in values]
     row = db.session.execute(
         update(model)
         .where(model.id == row_id, *conditions)
         .values(values)
-        .returning(*(getattr(model, name) for name in values))
+        .returning(*returned, *([] if asking is None else [asking]))
         .execution_options(synchronize_session=False)
     ).first()
     if row is None:
-        return False
+        return None
     loaded = db.session.identity_map.get(identity_key(model, row_id))
     if loaded is not None:
-        for name, value in zip(values, row, strict=True):
+        for name, value in zip(values, row, strict=False):
             set_committed_value(loaded, name, value)
-    return True
+    return row
+
+
+def _claims_waiting(listing_id: int) -> Any:
+    """SQL: whether claims of the listing are on its waitlist. Asked in the RETURNING of a
+    release, which runs under the listing's lock, after every claim that could be waiting was
+    made (claims are made under that lock too)."""
+    return exists().where(Reservation.listing_id == listing_id, Reservation.status == "waitlisted")
 
 
 def take_units(listing_id: int, quantity: int) -> bool:
-    return _change(
+    taken = _change(
         Listing,
         listing_id,
         Listing.quantity.is_not(None),
         Listing.units_reserved + quantity <= Listing.quantity,
         units_reserved=Listing.units_reserved + quantity,
     )
+    return taken is not None
 
 
-def release_units(listing_id: int, quantity: int) -> None:
-    _change(Listing, listing_id, units_reserved=Listing.units_reserved - quantity)
+def release_units(listing_id: int, quantity: int) -> bool:
+    """Give units back; whether claims wait on the listing's waitlist."""
+    row = _change(
+        Listing,
+        listing_id,
+        asking=_claims_waiting(listing_id),
+        units_reserved=Listing.units_reserved - quantity,
+    )
+    return bool(row is not None and row[-1])
 
 
 def hand_over_units(listing_id: int, quantity: int) -> None:
@@ -60,16 +79,24 @@ def hand_over_units(listing_id: int, quantity: int) -> None:
 
 
 def take_slot(slot_id: int, places: int) -> bool:
-    return _change(
+    taken = _change(
         ListingSlot,
         slot_id,
         ListingSlot.booked + places <= ListingSlot.capacity,
         booked=ListingSlot.booked + places,
     )
+    return taken is not None
 
 
-def release_slot(slot_id: int, places: int) -> None:
-    _change(ListingSlot, slot_id, booked=ListingSlot.booked - places)
+def release_slot(listing_id: int, slot_id: int, places: int) -> bool:
+    """Give slot places back; whether claims wait on the listing's waitlist."""
+    row = _change(
+        ListingSlot,
+        slot_id,
+        asking=_claims_waiting(listing_id),
+        booked=ListingSlot.booked - places,
+    )
+    return bool(row is not None and row[-1])
 
 
 def loan_overlaps(listing_id: int, starts_on: date, ends_on: date) -> bool:

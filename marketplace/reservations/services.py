@@ -109,7 +109,8 @@ def _require_claimant(actor: Any) -> None:
 
 
 def _claimable_listing(actor: Any, listing_id: int) -> Listing:
-    listing = lock_row(Listing, listing_id)
+    # Donations and give-aways check the pick-up window against the listing's windows.
+    listing = lock_row(Listing, listing_id, joinedload(Listing.pickup_windows))
     if listing is None or not listing.is_visible_to(actor):
         raise NotFound("No such listing.")
     if listing.is_managed_by(actor):
@@ -534,10 +535,13 @@ def _notify_provider(reservation: Reservation) -> None:
 def _release(reservation: Reservation, listing: Listing) -> None:
     """Give a closed claim's capacity back and let the waitlist move up."""
     if listing.counts_units:
-        capacity.release_units(listing.id, reservation.quantity)
+        someone_waits = capacity.release_units(listing.id, reservation.quantity)
     elif reservation.slot_id is not None:
-        capacity.release_slot(reservation.slot_id, reservation.quantity)
-    promote_waitlist(listing)
+        someone_waits = capacity.release_slot(listing.id, reservation.slot_id, reservation.quantity)
+    else:
+        someone_waits = False  # a loan: no counter to free, and loans are never waitlisted
+    if someone_waits:
+        promote_waitlist(listing)
     capacity.follow_capacity(listing)
 
 
