@@ -53,7 +53,7 @@ class StatementLog:
 
 def run(database_url: str, workdir: Path, arguments: argparse.Namespace) -> None:
     environment = service_settings(database_url, workdir)
-    seed = migrate_and_seed(environment, 1, arguments.listings, quantity=10**6)
+    seed = migrate_and_seed(environment, 1, arguments.listings, arguments.quantity)
 
     from marketplace import create_app
     from marketplace.extensions import db
@@ -127,6 +127,13 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=300, help="claim+cancel pairs measured")
     parser.add_argument("--warmup", type=int, default=30, help="pairs run before measuring")
     parser.add_argument("--listings", type=int, default=16)
+    parser.add_argument(
+        "--quantity",
+        type=int,
+        default=1,
+        help="units of each donation (1: every claim sells a listing out and every cancel "
+        "opens it again, as happens often under bench/claims.py)",
+    )
     parser.add_argument("--statements", action="store_true", help="print one pair's SQL")
     parser.add_argument("--profile", type=int, default=0, help="print the top N of a profile")
     parser.add_argument("--sort", default="cumulative", help="profile sort key")
