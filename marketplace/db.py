@@ -114,22 +114,53 @@ def immediate_transactions() -> Iterator[None]:
 ModelT = TypeVar("ModelT")
 
 
-def lock_row(model: type[ModelT], row_id: Any) -> ModelT | None:
+def lock_row(model: type[ModelT], row_id: Any, *options: Any) -> ModelT | None:
     """Load one row for update, holding a lock on it until the transaction ends.
 
     PostgreSQL takes a row lock (``SELECT ... FOR UPDATE``). SQLite ignores ``FOR UPDATE``,
     but every writing transaction there began with ``BEGIN IMMEDIATE`` and so already holds
     the database's write lock. The row is re-read even if the session had it cached.
+    ``options`` are loader options, e.g. a ``joinedload`` of a collection (only the row itself
+    is locked, not what is joined to it).
     """
     from marketplace.extensions import db
 
     statement = (
         select(model)
         .where(model.id == row_id)  # type: ignore[attr-defined]
-        .with_for_update()
+        .options(*options)
+        .with_for_update(of=model)
         .execution_options(populate_existing=True)
     )
-    return db.session.execute(statement).scalar_one_or_none()
+    return db.session.execute(statement).unique().scalar_one_or_none()
+
+
+def lock_key(model: type[Any], row_id: Any) -> bool:
+    """Lock one row as ``lock_row`` does without loading it (its key only); whether it exists."""
+    from marketplace.extensions import db
+
+    statement = select(model.id).where(model.id == row_id).with_for_update()
+    return db.session.execute(statement).first() is not None
+
+
+def commit_keeping_objects() -> None:
+    """Commit without expiring the session's objects.
+
+    A service's last commit usually hands its objects to a response that shows what the
+    transaction wrote; expiring them would read every one (and each relationship) back in a new
+    transaction. Only for objects that do hold what was written: a conditional update that
+    bypasses the unit of work must put its result into the object (see
+    ``reservations.capacity``).
+    """
+    from marketplace.extensions import db
+
+    session = db.session()
+    previous = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = previous
 
 
 class IdConverter(IntegerConverter):

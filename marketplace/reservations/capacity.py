@@ -10,63 +10,93 @@ exclusion constraint refuses overlapping periods outright).
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import exists, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingSlot
 from marketplace.reservations.models import HOLDING_STATUSES, Reservation
 
 
+def _change(
+    model: type[Any], row_id: int, *conditions: Any, asking: Any = None, **values: Any
+) -> Any:
+    """Run a conditional update; the row of new values (and ``asking``'s answer, last) when it
+    matched, else None. The new values come back with RETURNING and go into the session's copy
+    of the row, if it has one, so nothing reads the row again and a commit that keeps objects
+    (``commit_keeping_objects``) keeps them right."""
+    returned = [getattr(model, name) for name in values]
+    row = db.session.execute(
+        update(model)
+        .where(model.id == row_id, *conditions)
+        .values(values)
+        .returning(*returned, *([] if asking is None else [asking]))
+        .execution_options(synchronize_session=False)
+    ).first()
+    if row is None:
+        return None
+    loaded = db.session.identity_map.get(identity_key(model, row_id))
+    if loaded is not None:
+        for name, value in zip(values, row, strict=False):
+            set_committed_value(loaded, name, value)
+    return row
+
+
+def _claims_waiting(listing_id: int) -> Any:
+    """SQL: whether claims of the listing are on its waitlist. Asked in the RETURNING of a
+    release, which runs under the listing's lock, after every claim that could be waiting was
+    made (claims are made under that lock too)."""
+    return exists().where(Reservation.listing_id == listing_id, Reservation.status == "waitlisted")
+
+
 def take_units(listing_id: int, quantity: int) -> bool:
-    result = db.session.execute(
-        update(Listing)
-        .where(
-            Listing.id == listing_id,
-            Listing.quantity.is_not(None),
-            Listing.units_reserved + quantity <= Listing.quantity,
-        )
-        .values(units_reserved=Listing.units_reserved + quantity)
-        .execution_options(synchronize_session=False)
+    taken = _change(
+        Listing,
+        listing_id,
+        Listing.quantity.is_not(None),
+        Listing.units_reserved + quantity <= Listing.quantity,
+        units_reserved=Listing.units_reserved + quantity,
     )
-    return result.rowcount == 1
+    return taken is not None
 
 
-def release_units(listing_id: int, quantity: int) -> None:
-    db.session.execute(
-        update(Listing)
-        .where(Listing.id == listing_id)
-        .values(units_reserved=Listing.units_reserved - quantity)
-        .execution_options(synchronize_session=False)
+def release_units(listing_id: int, quantity: int) -> bool:
+    """Give units back; whether claims wait on the listing's waitlist."""
+    row = _change(
+        Listing,
+        listing_id,
+        asking=_claims_waiting(listing_id),
+        units_reserved=Listing.units_reserved - quantity,
     )
+    return bool(row is not None and row[-1])
 
 
 def hand_over_units(listing_id: int, quantity: int) -> None:
-    db.session.execute(
-        update(Listing)
-        .where(Listing.id == listing_id)
-        .values(units_handed_over=Listing.units_handed_over + quantity)
-        .execution_options(synchronize_session=False)
-    )
+    _change(Listing, listing_id, units_handed_over=Listing.units_handed_over + quantity)
 
 
 def take_slot(slot_id: int, places: int) -> bool:
-    result = db.session.execute(
-        update(ListingSlot)
-        .where(ListingSlot.id == slot_id, ListingSlot.booked + places <= ListingSlot.capacity)
-        .values(booked=ListingSlot.booked + places)
-        .execution_options(synchronize_session=False)
+    taken = _change(
+        ListingSlot,
+        slot_id,
+        ListingSlot.booked + places <= ListingSlot.capacity,
+        booked=ListingSlot.booked + places,
     )
-    return result.rowcount == 1
+    return taken is not None
 
 
-def release_slot(slot_id: int, places: int) -> None:
-    db.session.execute(
-        update(ListingSlot)
-        .where(ListingSlot.id == slot_id)
-        .values(booked=ListingSlot.booked - places)
-        .execution_options(synchronize_session=False)
+def release_slot(listing_id: int, slot_id: int, places: int) -> bool:
+    """Give slot places back; whether claims wait on the listing's waitlist."""
+    row = _change(
+        ListingSlot,
+        slot_id,
+        asking=_claims_waiting(listing_id),
+        booked=ListingSlot.booked - places,
     )
+    return bool(row is not None and row[-1])
 
 
 def loan_overlaps(listing_id: int, starts_on: date, ends_on: date) -> bool:
@@ -85,19 +115,10 @@ def loan_overlaps(listing_id: int, starts_on: date, ends_on: date) -> bool:
     )
 
 
-def reload(listing: Listing) -> None:
-    """Re-read the counters a conditional update changed behind the session's back."""
-    db.session.refresh(listing, ["units_reserved", "units_handed_over", "status"])
-    if listing.kind != "skill":
-        return  # only skills have slots; asking would cost every other claim a query
-    for slot in listing.slots:
-        db.session.refresh(slot, ["booked"])
-
-
 def follow_capacity(listing: Listing) -> None:
     """Listing status follows what is left: fully reserved when nothing is, open again when
-    something frees up, closed when every unit has been handed over."""
-    reload(listing)
+    something frees up, closed when every unit has been handed over. The counters it reads are
+    the session's, which the updates above keep current."""
     if listing.status not in ("open", "fully_reserved"):
         return
     if listing.counts_units and listing.quantity is not None:

@@ -9,6 +9,7 @@ so concurrent claims never promise more than there is. A service that loses a da
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,11 +18,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import clock
 from marketplace.accounts.models import User
-from marketplace.db import lock_row, retry_on_contention
+from marketplace.db import commit_keeping_objects, lock_key, lock_row, retry_on_contention
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingSlot, PickupWindow
@@ -68,7 +69,7 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
     """Claim an offer: units, a slot place or a lending period, held until the owner confirms
     (or confirmed at once for auto-confirm listings), or waitlisted when asked and full."""
     _require_claimant(actor)
-    lock_row(User, actor.id)  # one user's claims run one at a time, so the quota holds
+    lock_key(User, actor.id)  # one user's claims run one at a time, so the quota holds
     listing = _claimable_listing(actor, listing_id)
     _refuse_over_quota(actor)
     request_id = _fulfilled_request(actor, request.request_id)
@@ -97,7 +98,7 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
     capacity.follow_capacity(listing)
     _notify_provider(reservation)
     reservation_changed.send(reservation, action="claim", actor=actor)
-    db.session.commit()
+    commit_keeping_objects()
     return reservation
 
 
@@ -109,7 +110,8 @@ def _require_claimant(actor: Any) -> None:
 
 
 def _claimable_listing(actor: Any, listing_id: int) -> Listing:
-    listing = lock_row(Listing, listing_id)
+    # Donations and give-aways check the pick-up window against the listing's windows.
+    listing = lock_row(Listing, listing_id, joinedload(Listing.pickup_windows))
     if listing is None or not listing.is_visible_to(actor):
         raise NotFound("No such listing.")
     if listing.is_managed_by(actor):
@@ -344,15 +346,41 @@ def booked_periods(listing_ids: list[int]) -> dict[int, list[tuple[date, date]]]
 
 
 def _locked_reservation(actor: Any, reservation_id: int) -> tuple[Reservation, Listing]:
-    """Lock the listing (capacity lives there), then re-read the reservation under the lock."""
+    """The reservation and its listing, both locked; 404 unless the caller may see it."""
     if not actor.is_authenticated:
         raise Unauthorized()
-    found = db.session.get(Reservation, reservation_id)
-    if found is None or not found.is_visible_to(actor):
+    reservation, listing = _lock_with_listing(reservation_id)
+    if reservation is None or listing is None or not reservation.is_visible_to(actor):
         raise NotFound("No such reservation.")
-    listing = lock_row(Listing, found.listing_id)
-    reservation = lock_row(Reservation, reservation_id)
-    assert listing is not None and reservation is not None
+    return reservation, listing
+
+
+def _lock_with_listing(reservation_id: int) -> tuple[Reservation | None, Listing | None]:
+    """Lock the reservation's listing (capacity lives there), then read the reservation and its
+    history under that lock, locking it too. The listing comes first, as everywhere, so two
+    services never wait for each other's locks in opposite order."""
+    listing_of_reservation = (
+        select(Reservation.listing_id).where(Reservation.id == reservation_id).scalar_subquery()
+    )
+    listing = db.session.execute(
+        select(Listing)
+        .where(Listing.id == listing_of_reservation)
+        .with_for_update(of=Listing)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if listing is None:
+        return None, None
+    reservation = (
+        db.session.execute(
+            select(Reservation)
+            .where(Reservation.id == reservation_id)
+            .options(joinedload(Reservation.events))
+            .with_for_update(of=Reservation)
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     return reservation, listing
 
 
@@ -462,9 +490,11 @@ def mark_no_show(actor: Any, reservation_id: int) -> Reservation:
     return _finish(reservation, "no_show", actor, notify=reservation.claimant_id)
 
 
-def _record_no_show(reservation: Reservation, listing: Listing) -> None:
+def _record_no_show(reservation: Reservation, listing: Listing) -> list[Reservation]:
+    """Count the no-show against the claimant and give the capacity back; the claims that
+    moved up into it."""
     _bump(reservation.claimant_id, User.no_shows)
-    _release(reservation, listing)
+    return _release(reservation, listing)
 
 
 def _bump(user_id: int, column: Any) -> None:
@@ -479,45 +509,53 @@ def _bump(user_id: int, column: Any) -> None:
 def _finish(
     reservation: Reservation, action: str, actor: Any, notify: int | tuple[int, ...] | None
 ) -> Reservation:
-    for user_id in (notify,) if isinstance(notify, int) else notify or ():
-        if actor is not None and user_id == actor.id:
-            continue
-        notifications.queue(
-            user_id,
-            f"reservation_{reservation.status}",
-            reservation_id=reservation.id,
-            listing_id=reservation.listing_id,
-            title=reservation.listing.title,
-            reason=reservation.close_reason,
-        )
+    recipients = (notify,) if isinstance(notify, int) else notify or ()
+    _notify(
+        [user_id for user_id in recipients if actor is None or user_id != actor.id],
+        f"reservation_{reservation.status}",
+        reservation,
+        reservation.listing,
+        reason=reservation.close_reason,
+    )
     reservation_changed.send(reservation, action=action, actor=actor)
-    db.session.commit()
-    db.session.refresh(reservation)
+    commit_keeping_objects()
     return reservation
 
 
 def _notify_provider(reservation: Reservation) -> None:
-    notifications.queue(
-        reservation.listing.owner_id,
-        "claim_received",
-        reservation_id=reservation.id,
-        listing_id=reservation.listing_id,
-        title=reservation.listing.title,
-        status=reservation.status,
-    )
+    listing = reservation.listing
+    _notify((listing.owner_id,), "claim_received", reservation, listing, status=reservation.status)
+
+
+def _notify(
+    user_ids: Iterable[int], kind: str, reservation: Reservation, listing: Listing, **details: Any
+) -> None:
+    """Tell each user about the reservation: which one, of which listing, and ``details``."""
+    for user_id in user_ids:
+        notifications.queue(
+            user_id,
+            kind,
+            reservation_id=reservation.id,
+            listing_id=listing.id,
+            title=listing.title,
+            **details,
+        )
 
 
 # --- capacity going back -------------------------------------------------------------------------
 
 
-def _release(reservation: Reservation, listing: Listing) -> None:
-    """Give a closed claim's capacity back and let the waitlist move up."""
+def _release(reservation: Reservation, listing: Listing) -> list[Reservation]:
+    """Give a closed claim's capacity back and let the waitlist move up; the claims that did."""
     if listing.counts_units:
-        capacity.release_units(listing.id, reservation.quantity)
+        someone_waits = capacity.release_units(listing.id, reservation.quantity)
     elif reservation.slot_id is not None:
-        capacity.release_slot(reservation.slot_id, reservation.quantity)
-    promote_waitlist(listing)
+        someone_waits = capacity.release_slot(listing.id, reservation.slot_id, reservation.quantity)
+    else:
+        someone_waits = False  # a loan: no counter to free, and loans are never waitlisted
+    promoted = promote_waitlist(listing) if someone_waits else []
     capacity.follow_capacity(listing)
+    return promoted
 
 
 def promote_waitlist(listing: Listing) -> list[Reservation]:
@@ -541,33 +579,42 @@ def promote_waitlist(listing: Listing) -> list[Reservation]:
             reservation.hold_expires_at = clock.now() + timedelta(
                 hours=_config("RESERVATION_HOLD_HOURS")
             )
-        notifications.queue(
-            reservation.claimant_id,
-            "reservation_promoted",
-            reservation_id=reservation.id,
-            listing_id=listing.id,
-            title=listing.title,
-        )
+        _notify((reservation.claimant_id,), "reservation_promoted", reservation, listing)
         promoted.append(reservation)
     db.session.flush()
     return promoted
 
 
 def _fits_now(reservation: Reservation, listing: Listing) -> bool:
+    if _too_late_to_move_up(reservation):
+        return False
     if reservation.slot_id is not None:
-        # A slot that has started is no longer bookable (as for claims): moving a claim up into
-        # it would promise a place nobody can take, and a no-show from the next sweep.
-        slot = db.session.get(ListingSlot, reservation.slot_id)
-        if slot is None or slot.starts_at <= clock.now():
-            return False
         return capacity.take_slot(reservation.slot_id, reservation.quantity)
     if listing.counts_units:
-        if reservation.pickup_window_id is not None:
-            window = db.session.get(PickupWindow, reservation.pickup_window_id)
-            if window is None or window.ends_at <= clock.now():
-                return False
         return capacity.take_units(listing.id, reservation.quantity)
     return False
+
+
+def _too_late_to_move_up(reservation: Reservation) -> bool:
+    """Whether a waitlisted claim's pick-up window is over, its slot has started or its loan's
+    first day has passed (as for claims): moving it up would promise what nobody can take, and
+    a no-show from the next sweep. ``_too_late_to_move_up_sql`` says the same in SQL."""
+    now = clock.now()
+    if reservation.pickup_window is not None and reservation.pickup_window.ends_at <= now:
+        return True
+    if reservation.slot is not None and reservation.slot.starts_at <= now:
+        return True
+    return reservation.starts_on is not None and reservation.starts_on < local_today()
+
+
+def _too_late_to_move_up_sql(now: datetime) -> Any:
+    return or_(
+        Reservation.pickup_window_id.in_(
+            select(PickupWindow.id).where(PickupWindow.ends_at <= now)
+        ),
+        Reservation.slot_id.in_(select(ListingSlot.id).where(ListingSlot.starts_at <= now)),
+        Reservation.starts_on < local_today(),
+    )
 
 
 # --- the sweeper ---------------------------------------------------------------------------------
@@ -576,40 +623,81 @@ def _fits_now(reservation: Reservation, listing: Listing) -> bool:
 @dataclass
 class SweepReport:
     expired: int = 0
+    waitlist_expired: int = 0
     no_shows: int = 0
     overdue: int = 0
     promoted: int = 0
     reminders: int = 0
 
 
+@dataclass(frozen=True)
+class _Swept:
+    """What one sweep step did to one reservation: whether it changed it, and how many
+    waitlisted claims moved up into the capacity it gave back."""
+
+    changed: bool
+    promoted: int = 0
+
+
+_UNCHANGED, _CHANGED = _Swept(False), _Swept(True)
+
+
 def sweep() -> SweepReport:
-    """Expire stale holds, mark no-shows, flag overdue loans, move waitlists up and send the
-    day-before reminders. Idempotent; two sweeps at once do each thing once, because every
-    change re-checks its reservation under the listing's lock."""
+    """Expire stale holds, mark no-shows, expire waitlisted claims whose pick-up time passed,
+    flag overdue loans, move waitlists up and send the day-before reminders. Idempotent; two
+    sweeps at once do each thing once, because every change re-checks its reservation under the
+    listing's lock."""
     report = SweepReport()
     now = clock.now()
-    for reservation_id in _ids(Reservation.status == "pending", Reservation.hold_expires_at <= now):
-        report.expired += _sweep_one(reservation_id, _expire_if_stale)
-    for reservation_id in _ids(Reservation.status == "confirmed", _pickup_time_passed(now)):
-        report.no_shows += _sweep_one(reservation_id, _no_show_if_missed)
-    for reservation_id in _ids(
-        Reservation.status == "picked_up",
-        Reservation.ends_on < local_today(),
-        Reservation.overdue.is_(False),
-    ):
-        report.overdue += _sweep_one(reservation_id, _flag_if_overdue)
-    for reservation_id in _ids(
-        Reservation.status.in_(("pending", "confirmed")),
-        Reservation.reminded_at.is_(None),
-        _pickup_starts_within_a_day(now),
-    ):
-        report.reminders += _sweep_one(reservation_id, _remind_before_pickup)
-    for reservation_id in _ids(
-        Reservation.status == "picked_up",
-        Reservation.return_reminded_at.is_(None),
-        Reservation.ends_on == local_today() + timedelta(days=1),
-    ):
-        report.reminders += _sweep_one(reservation_id, _remind_before_return)
+    due = (
+        (
+            "expired",
+            _expire_if_stale,
+            (Reservation.status == "pending", Reservation.hold_expires_at <= now),
+        ),
+        (
+            "no_shows",
+            _no_show_if_missed,
+            (Reservation.status == "confirmed", _pickup_time_passed(now)),
+        ),
+        (
+            "waitlist_expired",
+            _expire_if_too_late,
+            (Reservation.status == "waitlisted", _too_late_to_move_up_sql(now)),
+        ),
+        (
+            "overdue",
+            _flag_if_overdue,
+            (
+                Reservation.status == "picked_up",
+                Reservation.ends_on < local_today(),
+                Reservation.overdue.is_(False),
+            ),
+        ),
+        (
+            "reminders",
+            _remind_before_pickup,
+            (
+                Reservation.status.in_(("pending", "confirmed")),
+                Reservation.reminded_at.is_(None),
+                _pickup_starts_within_a_day(now),
+            ),
+        ),
+        (
+            "reminders",
+            _remind_before_return,
+            (
+                Reservation.status == "picked_up",
+                Reservation.return_reminded_at.is_(None),
+                Reservation.ends_on == local_today() + timedelta(days=1),
+            ),
+        ),
+    )
+    for counter, step, conditions in due:
+        for reservation_id in _ids(*conditions):
+            swept = _sweep_one(reservation_id, step)
+            setattr(report, counter, getattr(report, counter) + swept.changed)
+            report.promoted += swept.promoted
     for listing_id in db.session.scalars(
         select(Reservation.listing_id).where(Reservation.status == "waitlisted").distinct()
     ).all():
@@ -653,35 +741,39 @@ def _ids(*conditions: Any) -> list[int]:
 
 
 @retry_on_contention()
-def _sweep_one(reservation_id: int, step: Any) -> int:
-    listing_id = db.session.scalar(
-        select(Reservation.listing_id).where(Reservation.id == reservation_id)
-    )
-    listing = lock_row(Listing, listing_id)
-    reservation = lock_row(Reservation, reservation_id)
-    changed = bool(step(reservation, listing))
+def _sweep_one(reservation_id: int, step: Any) -> _Swept:
+    """Run one step on one reservation, re-checked under its listing's lock, and commit."""
+    reservation, listing = _lock_with_listing(reservation_id)
+    if reservation is None or listing is None:
+        return _UNCHANGED
+    swept = step(reservation, listing)
     db.session.commit()
-    return int(changed)
+    return swept
 
 
-def _expire_if_stale(reservation: Reservation, listing: Listing) -> bool:
+def _expire_if_stale(reservation: Reservation, listing: Listing) -> _Swept:
     if (
         reservation.status != "pending"
         or not reservation.hold_expires_at
         or reservation.hold_expires_at > clock.now()
     ):
-        return False
+        return _UNCHANGED
     transitions.apply(reservation, "expire", None, "nobody confirmed the claim in time")
-    _release(reservation, listing)
-    for user_id in (reservation.claimant_id, listing.owner_id):
-        notifications.queue(
-            user_id,
-            "reservation_expired",
-            reservation_id=reservation.id,
-            listing_id=listing.id,
-            title=listing.title,
-        )
-    return True
+    promoted = _release(reservation, listing)
+    _notify(
+        (reservation.claimant_id, listing.owner_id), "reservation_expired", reservation, listing
+    )
+    return _Swept(True, len(promoted))
+
+
+def _expire_if_too_late(reservation: Reservation, listing: Listing) -> _Swept:
+    """A waitlisted claim that can no longer move up ends, and its claimant hears so; it held
+    nothing, so nothing goes back."""
+    if reservation.status != "waitlisted" or not _too_late_to_move_up(reservation):
+        return _UNCHANGED
+    transitions.apply(reservation, "expire", None, "the pick-up time passed while it waited")
+    _notify((reservation.claimant_id,), "waitlist_expired", reservation, listing)
+    return _CHANGED
 
 
 def _missed_after(reservation: Reservation) -> datetime | None:
@@ -700,42 +792,35 @@ def _missed_after(reservation: Reservation) -> datetime | None:
     return None
 
 
-def _no_show_if_missed(reservation: Reservation, listing: Listing) -> bool:
+def _no_show_if_missed(reservation: Reservation, listing: Listing) -> _Swept:
     deadline = _missed_after(reservation)
     if reservation.status != "confirmed" or deadline is None or deadline > clock.now():
-        return False
+        return _UNCHANGED
     transitions.apply(reservation, "no_show", None, "the pick-up time passed")
-    _record_no_show(reservation, listing)
-    for user_id in (reservation.claimant_id, listing.owner_id):
-        notifications.queue(
-            user_id,
-            "reservation_no_show",
-            reservation_id=reservation.id,
-            listing_id=listing.id,
-            title=listing.title,
-        )
-    return True
+    promoted = _record_no_show(reservation, listing)
+    _notify(
+        (reservation.claimant_id, listing.owner_id), "reservation_no_show", reservation, listing
+    )
+    return _Swept(True, len(promoted))
 
 
-def _flag_if_overdue(reservation: Reservation, listing: Listing) -> bool:
+def _flag_if_overdue(reservation: Reservation, listing: Listing) -> _Swept:
     if (
         reservation.status != "picked_up"
         or reservation.overdue
         or not reservation.ends_on
         or reservation.ends_on >= local_today()
     ):
-        return False
+        return _UNCHANGED
     reservation.overdue = True
-    for user_id in (reservation.claimant_id, listing.owner_id):
-        notifications.queue(
-            user_id,
-            "loan_overdue",
-            reservation_id=reservation.id,
-            listing_id=listing.id,
-            title=listing.title,
-            ends_on=reservation.ends_on.isoformat(),
-        )
-    return True
+    _notify(
+        (reservation.claimant_id, listing.owner_id),
+        "loan_overdue",
+        reservation,
+        listing,
+        ends_on=reservation.ends_on.isoformat(),
+    )
+    return _CHANGED
 
 
 def _pickup_starts_at(reservation: Reservation) -> datetime | None:
@@ -749,7 +834,7 @@ def _pickup_starts_at(reservation: Reservation) -> datetime | None:
     return None
 
 
-def _remind_before_pickup(reservation: Reservation, listing: Listing) -> bool:
+def _remind_before_pickup(reservation: Reservation, listing: Listing) -> _Swept:
     starts_at = _pickup_starts_at(reservation)
     now = clock.now()
     if (
@@ -757,34 +842,32 @@ def _remind_before_pickup(reservation: Reservation, listing: Listing) -> bool:
         or starts_at is None
         or not (now < starts_at <= now + timedelta(days=1))
     ):
-        return False
+        return _UNCHANGED
     reservation.reminded_at = now
-    notifications.queue(
-        reservation.claimant_id,
+    _notify(
+        (reservation.claimant_id,),
         "pickup_tomorrow",
-        reservation_id=reservation.id,
-        listing_id=listing.id,
-        title=listing.title,
+        reservation,
+        listing,
         starts_at=starts_at.isoformat(),
     )
-    return True
+    return _CHANGED
 
 
-def _remind_before_return(reservation: Reservation, listing: Listing) -> bool:
+def _remind_before_return(reservation: Reservation, listing: Listing) -> _Swept:
     if reservation.return_reminded_at or reservation.ends_on is None:
-        return False
+        return _UNCHANGED
     if reservation.ends_on - local_today() != timedelta(days=1):
-        return False
+        return _UNCHANGED
     reservation.return_reminded_at = clock.now()
-    notifications.queue(
-        reservation.claimant_id,
+    _notify(
+        (reservation.claimant_id,),
         "return_tomorrow",
-        reservation_id=reservation.id,
-        listing_id=listing.id,
-        title=listing.title,
+        reservation,
+        listing,
         ends_on=reservation.ends_on.isoformat(),
     )
-    return True
+    return _CHANGED
 
 
 @retry_on_contention()

@@ -8,6 +8,7 @@ pending ----+--> confirmed --+--> picked_up --+--> returned --> completed   (len
    |     +-------+--> cancelled (by claimant, or by owner with a reason)
    +--> expired (the hold was not confirmed in time)
 waitlisted --> pending (promoted when capacity frees up) | cancelled
+           +--> expired (its pick-up window, slot or loan start passed while it waited)
 ```
 """
 
@@ -58,6 +59,13 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("confirm", "pending", "confirmed", PROVIDER, description="the owner accepts the claim"),
     _t("decline", "pending", "declined", PROVIDER, description="the owner turns the claim down"),
     _t("expire", "pending", "expired", PLATFORM, description="nobody confirmed the hold in time"),
+    _t(
+        "expire",
+        "waitlisted",
+        "expired",
+        PLATFORM,
+        description="its pick-up window, slot or loan start passed before it could move up",
+    ),
     _t(
         "cancel",
         "waitlisted pending confirmed",

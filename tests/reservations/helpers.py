@@ -88,7 +88,13 @@ def reliability(user: Any) -> tuple[int, int, int]:
 
 
 # What the reservations domain tells people (other domains, such as points, add their own).
-RESERVATION_NOTICES = ("claim_received", "pickup_tomorrow", "return_tomorrow", "loan_overdue")
+RESERVATION_NOTICES = (
+    "claim_received",
+    "pickup_tomorrow",
+    "return_tomorrow",
+    "loan_overdue",
+    "waitlist_expired",
+)
 
 
 def is_reservation_notice(kind: str) -> bool:

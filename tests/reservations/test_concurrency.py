@@ -282,11 +282,18 @@ def test_fifty_requests_on_five_units_answer_five_201_and_45_sold_out(
 # --- the database alone holds the line when the service's lock is gone ---------------------------
 
 
-def unlocked_row(model: Any, row_id: Any) -> Any:
+def unlocked_row(model: Any, row_id: Any, *options: Any) -> Any:
     """``lock_row`` without the lock: a plain read."""
-    return db.session.execute(
-        select(model).where(model.id == row_id).execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    return (
+        db.session.execute(
+            select(model)
+            .where(model.id == row_id)
+            .options(*options)
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
 
 
 @pytest.mark.parametrize("round_number", range(2))

@@ -22,6 +22,8 @@ DESIGN = {
     ("decline", "pending", "declined", None),
     ("cancel", "pending", "cancelled", None),
     ("expire", "pending", "expired", None),
+    # Not drawn in the design: a waitlisted claim whose pick-up time passed can never move up.
+    ("expire", "waitlisted", "expired", None),
     ("cancel", "confirmed", "cancelled", None),
     ("pickup", "confirmed", "picked_up", None),
     ("no_show", "confirmed", "no_show", None),

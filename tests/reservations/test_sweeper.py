@@ -39,7 +39,10 @@ from tests.reservations.helpers import (
     stored_listing,
 )
 
-QUIET = "reservations: 0 holds expired, 0 no-shows, 0 loans overdue, 0 promoted, 0 reminders\n"
+QUIET = (
+    "reservations: 0 holds expired, 0 no-shows, 0 waitlisted claims expired, 0 loans overdue, "
+    "0 promoted, 0 reminders\n"
+)
 
 
 def sweep(cli: Any) -> str:
@@ -94,6 +97,99 @@ def test_a_confirmed_claim_never_expires(cli: Any) -> None:
     sweep(cli)
 
     assert reservation_of(reservation.id).status == "confirmed"
+
+
+# --- waitlisted claims whose time passed -------------------------------------------------------
+
+
+def test_a_claim_waiting_for_a_window_that_is_over_expires_and_its_claimant_hears(
+    cli: Any, claimant: Any
+) -> None:
+    rice = DonationOfferFactory(quantity=1, per_person_limit=1)
+    window = rice.pickup_windows[0]
+    holder = DonationReservationFactory(listing=rice)
+    waiting = DonationReservationFactory(listing=rice, claimant=claimant, status="waitlisted")
+    move_clock_to(window.ends_at - timedelta(seconds=1))
+    assert sweep(cli) == QUIET
+    move_clock_to(window.ends_at)
+
+    output = sweep(cli)
+
+    assert "0 no-shows, 1 waitlisted claims expired," in output
+    stored = reservation_of(waiting.id)
+    assert stored.status == "expired"
+    assert stored.closed_at == clock.now()
+    expire = stored.events[-1]
+    assert (expire.action, expire.from_status, expire.to_status, expire.actor_id) == (
+        "expire",
+        "waitlisted",
+        "expired",
+        None,
+    )
+    [notice] = notices(claimant)
+    assert (notice.kind, notice.payload["reservation_id"]) == ("waitlist_expired", waiting.id)
+    assert notice_kinds(rice.owner) == []
+    assert reservation_of(holder.id).status == "confirmed"  # its grace has not passed yet
+    assert stored_listing(rice).units_reserved == 1  # a waitlisted claim held nothing
+    assert reliability(claimant) == (0, 0, 0)
+    assert sweep(cli) == QUIET
+
+
+def test_a_claim_waiting_for_a_slot_that_has_started_expires(cli: Any, claimant: Any) -> None:
+    haircut = SkillOfferFactory()
+    slot = haircut.slots[0]
+    SkillReservationFactory(listing=haircut, status="confirmed")
+    waiting = SkillReservationFactory(listing=haircut, claimant=claimant, status="waitlisted")
+    move_clock_to(slot.starts_at - timedelta(seconds=1))
+    sweep(cli)
+    assert reservation_of(waiting.id).status == "waitlisted"
+    move_clock_to(slot.starts_at)
+
+    output = sweep(cli)
+
+    assert "1 waitlisted claims expired" in output
+    assert reservation_of(waiting.id).status == "expired"
+    assert notice_kinds(claimant) == ["waitlist_expired"]
+
+
+def test_a_claim_waiting_for_a_later_window_keeps_waiting(cli: Any) -> None:
+    rice = DonationOfferFactory(quantity=1, per_person_limit=1)
+    early = rice.pickup_windows[0]
+    late = PickupWindowFactory(
+        listing=rice, starts_at=NOW + timedelta(days=3), ends_at=NOW + timedelta(days=3, hours=2)
+    )
+    DonationReservationFactory(listing=rice, pickup_window=late)
+    waiting = DonationReservationFactory(listing=rice, status="waitlisted", pickup_window=late)
+    move_clock_to(early.ends_at + timedelta(hours=1))
+
+    assert sweep(cli) == QUIET
+    assert reservation_of(waiting.id).status == "waitlisted"
+
+
+# --- promotions are counted wherever they happen --------------------------------------------------
+
+
+def test_claims_moved_up_behind_an_expired_hold_and_a_no_show_are_counted(cli: Any) -> None:
+    item = ItemOfferFactory(quantity=1)
+    ReservationFactory(listing=item, hold_expires_at=NOW + timedelta(minutes=5))
+    behind_the_hold = ReservationFactory(listing=item, status="waitlisted")
+    rice = DonationOfferFactory(quantity=1, per_person_limit=1)
+    early = rice.pickup_windows[0]
+    late = PickupWindowFactory(
+        listing=rice, starts_at=NOW + timedelta(days=3), ends_at=NOW + timedelta(days=3, hours=2)
+    )
+    DonationReservationFactory(listing=rice, pickup_window=early)
+    behind_the_no_show = DonationReservationFactory(
+        listing=rice, status="waitlisted", pickup_window=late
+    )
+    move_clock_to(early.ends_at + timedelta(minutes=31))
+
+    output = sweep(cli)
+
+    assert output.startswith("reservations: 1 holds expired, 1 no-shows, ")
+    assert " 2 promoted, " in output
+    assert reservation_of(behind_the_hold.id).status == "pending"
+    assert reservation_of(behind_the_no_show.id).status == "confirmed"
 
 
 # --- no-shows ---------------------------------------------------------------------------------------
@@ -314,8 +410,10 @@ def test_sweeping_twice_does_everything_once(cli: Any) -> None:
     after_first = everything_swept()
     second = sweep(cli)
 
-    assert first.startswith("reservations: 1 holds expired, 3 no-shows, 1 loans overdue, ")
-    assert first.endswith(" promoted, 3 reminders\n")
+    assert first == (
+        "reservations: 1 holds expired, 3 no-shows, 0 waitlisted claims expired, "
+        "1 loans overdue, 2 promoted, 3 reminders\n"
+    )
     assert second == QUIET
     assert everything_swept() == after_first
     assert [row[1] for row in after_first[0]] == [

@@ -1,0 +1,156 @@
+"""What one claim and one cancel cost in-process: SQL statements, CPU time and a profile.
+
+Builds the same database as ``bench/claims.py`` (a temporary SQLite file or PostgreSQL
+database, residents with bearer tokens, auto-confirm donations), then drives the app through
+Flask's test client from one thread: claim a listing, cancel the claim, repeated ``--pairs``
+times. No HTTP server and no concurrency, so the figures are the app's own cost per request.
+
+    .venv/bin/python bench/claims_profile.py --database postgresql --pairs 300
+    .venv/bin/python bench/claims_profile.py --database sqlite --statements   # print the SQL
+    .venv/bin/python bench/claims_profile.py --profile 25                     # top 25 by cumtime
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPOSITORY))
+sys.path.insert(0, str(REPOSITORY / "bench"))
+
+from claims import (  # noqa: E402
+    migrate_and_seed,
+    postgresql_database,
+    service_settings,
+    sqlite_database,
+)
+from sqlalchemy import event  # noqa: E402
+
+
+class StatementLog:
+    """The SQL statements sent while ``current`` names a phase."""
+
+    def __init__(self) -> None:
+        self.current: str | None = None
+        self.counts: Counter[str] = Counter()
+        self.samples: dict[str, list[str]] = {}
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.current is None:
+            return
+        self.counts[self.current] += 1
+        self.samples.setdefault(self.current, []).append(" ".join(statement.split())[:160])
+
+
+def run(database_url: str, workdir: Path, arguments: argparse.Namespace) -> None:
+    environment = service_settings(database_url, workdir)
+    seed = migrate_and_seed(environment, 1, arguments.listings, arguments.quantity)
+
+    from marketplace import create_app
+    from marketplace.extensions import db
+
+    app = create_app()
+    log = StatementLog()
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", log)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {seed.tokens[0]}"}
+
+    def pair(index: int) -> None:
+        listing_id = seed.listing_ids[index % len(seed.listing_ids)]
+        log.current = "claim"
+        response = client.post(
+            f"/api/v1/listings/{listing_id}/reservations", json={}, headers=headers
+        )
+        assert response.status_code == 201, response.get_json()
+        log.current = "cancel"
+        response = client.post(
+            f"/api/v1/reservations/{response.get_json()['id']}/cancel",
+            json={"reason": "bench"},
+            headers=headers,
+        )
+        assert response.status_code == 200, response.get_json()
+        log.current = None
+
+    for index in range(arguments.warmup):
+        pair(index)
+    log.counts.clear()
+    log.samples.clear()
+    # CPU time, not wall time: on a busy host a wall-clock profile mostly shows waiting.
+    profiler = cProfile.Profile(time.process_time) if arguments.profile else None
+    started_cpu, started_wall = time.process_time(), time.perf_counter()
+    if profiler:
+        profiler.enable()
+    for index in range(arguments.pairs):
+        pair(index)
+    if profiler:
+        profiler.disable()
+    cpu, wall = time.process_time() - started_cpu, time.perf_counter() - started_wall
+    pairs = arguments.pairs
+    print(f"{arguments.database}: {pairs} claim+cancel pairs in-process (test client)")
+    print(f"  statements per claim:  {log.counts['claim'] / pairs:.1f}")
+    print(f"  statements per cancel: {log.counts['cancel'] / pairs:.1f}")
+    print(f"  CPU ms per claim+cancel (this process): {cpu * 1000 / pairs:.1f}")
+    print(f"  wall ms per claim+cancel: {wall * 1000 / pairs:.1f}")
+    if arguments.statements:
+        for phase in ("claim", "cancel"):
+            print(f"\n  {phase}:")
+            for statement in log.samples[phase][: log.counts[phase] // pairs]:
+                print(f"    {statement}")
+    if profiler:
+        print()
+        stats = pstats.Stats(profiler)
+        stats.sort_stats(arguments.sort).print_stats(arguments.profile)
+        if arguments.callees:
+            stats.print_callees(arguments.callees)
+    with app.app_context():
+        db.engine.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="postgresql")
+    parser.add_argument(
+        "--postgresql",
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="a PostgreSQL server where a temporary database may be created",
+    )
+    parser.add_argument("--pairs", type=int, default=300, help="claim+cancel pairs measured")
+    parser.add_argument("--warmup", type=int, default=30, help="pairs run before measuring")
+    parser.add_argument("--listings", type=int, default=16)
+    parser.add_argument(
+        "--quantity",
+        type=int,
+        default=1,
+        help="units of each donation (1: every claim sells a listing out and every cancel "
+        "opens it again, as happens often under bench/claims.py)",
+    )
+    parser.add_argument("--statements", action="store_true", help="print one pair's SQL")
+    parser.add_argument("--profile", type=int, default=0, help="print the top N of a profile")
+    parser.add_argument("--sort", default="cumulative", help="profile sort key")
+    parser.add_argument("--callees", help="also print what functions matching this call")
+    arguments = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-claims-profile-"))
+    try:
+        databases = {
+            "sqlite": lambda: sqlite_database(workdir),
+            "postgresql": lambda: postgresql_database(arguments.postgresql),
+        }
+        with databases[arguments.database]() as database_url:
+            run(database_url, workdir, arguments)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
