@@ -98,16 +98,19 @@ def _answers(index: WhooshIndex) -> list[tuple[Any, ...]]:
     return answers
 
 
-def test_a_rebuild_in_several_segments_answers_as_one_segment_does(tmp_path, monkeypatch):
+def test_a_rebuild_by_several_processes_answers_as_one_writer_does(tmp_path, monkeypatch):
     whole = WhooshIndex(tmp_path / "whole")
     whole.rebuild(DOCUMENTS)
-    monkeypatch.setattr(whoosh_index, "REBUILD_SEGMENT_DOCUMENTS", 2)
+    monkeypatch.setattr(whoosh_index, "REBUILD_PARALLEL_FROM", 2)
+    monkeypatch.setattr(whoosh_index, "REBUILD_PROCESSES", 2)
+    monkeypatch.setattr(whoosh_index, "REBUILD_BATCH", 2)
     split = WhooshIndex(tmp_path / "split")
 
     count = split.rebuild(DOCUMENTS)
 
     assert count == len(DOCUMENTS) == split.count()
-    assert len(split._searcher().reader().leaf_readers()) == 4
+    assert len(whole._searcher().reader().leaf_readers()) == 1
+    assert len(split._searcher().reader().leaf_readers()) == 2
     assert _answers(split) == _answers(whole)
     whole.close()
     split.close()
