@@ -17,11 +17,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace import clock
 from marketplace.accounts.models import User
+from marketplace.db import lock_row
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.extensions import db
 from marketplace.listings.models import PUBLIC_STATUSES, Listing, ListingSlot, PickupWindow
 from marketplace.listings.rules import check_listing
-from marketplace.listings.signals import listing_submitted
+from marketplace.listings.signals import listing_submitted, listing_withdrawn
 from marketplace.notifications import services as notifications
 from marketplace.places.models import Place
 
@@ -501,13 +502,17 @@ def _merged_children(
 
 
 def withdraw_listing(actor: User, listing_id: int) -> Listing:
-    """The owner takes a listing down for good."""
+    """The owner takes a listing down for good; claims not handed over yet are cancelled."""
     _require_writer(actor)
-    listing = _listing_to_manage(actor, listing_id)
+    _listing_to_manage(actor, listing_id)
+    # Claims take the same lock, so none slips in while the open ones are being cancelled.
+    listing = lock_row(Listing, listing_id)
+    assert listing is not None
     if listing.status not in PUBLIC_STATUSES and listing.status != "expired":
         raise Conflict("invalid_transition", f"A {listing.status} listing cannot be withdrawn.")
     listing.status = "withdrawn"
     listing.updated_at = clock.now()
+    listing_withdrawn.send(listing, actor=actor)
     _commit_or_stale(listing)
     return listing
 

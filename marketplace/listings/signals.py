@@ -7,3 +7,7 @@ _signals = Namespace()
 # A listing was created or its content edited and needs a moderation decision.
 # sender: the Listing; kwargs: actor (User), created (bool), text_changed (bool)
 listing_submitted = _signals.signal("listing-submitted")
+
+# The owner took a listing down for good; claims on it that are not handed over yet must end.
+# The listing is locked. sender: the Listing; kwargs: actor (User)
+listing_withdrawn = _signals.signal("listing-withdrawn")

@@ -545,17 +545,52 @@ def _notify(
 # --- capacity going back -------------------------------------------------------------------------
 
 
+def _give_back(reservation: Reservation, listing: Listing) -> bool:
+    """Return a closed claim's units or slot places to the listing; whether claims wait."""
+    if listing.counts_units:
+        return capacity.release_units(listing.id, reservation.quantity)
+    if reservation.slot_id is not None:
+        return capacity.release_slot(listing.id, reservation.slot_id, reservation.quantity)
+    return False  # a loan: no counter to free, and loans are never waitlisted
+
+
 def _release(reservation: Reservation, listing: Listing) -> list[Reservation]:
     """Give a closed claim's capacity back and let the waitlist move up; the claims that did."""
-    if listing.counts_units:
-        someone_waits = capacity.release_units(listing.id, reservation.quantity)
-    elif reservation.slot_id is not None:
-        someone_waits = capacity.release_slot(listing.id, reservation.slot_id, reservation.quantity)
-    else:
-        someone_waits = False  # a loan: no counter to free, and loans are never waitlisted
+    someone_waits = _give_back(reservation, listing)
     promoted = promote_waitlist(listing) if someone_waits else []
     capacity.follow_capacity(listing)
     return promoted
+
+
+# What a claimant reads when the owner took the listing down.
+WITHDRAWN_REASON = "发布者撤下了这条分享"
+
+
+def cancel_claims_of_withdrawn(listing: Listing, actor: Any, **_: Any) -> None:
+    """Cancel a withdrawn listing's claims that are not handed over yet (waiting, pending or
+    confirmed; a lent item that is out stays on loan until it is back) and tell the
+    claimants. Runs in the withdrawal's transaction, under its lock on the listing."""
+    open_claims = db.session.scalars(
+        select(Reservation)
+        .where(
+            Reservation.listing_id == listing.id,
+            Reservation.status.in_(("waitlisted", "pending", "confirmed")),
+        )
+        .order_by(Reservation.id)
+    ).all()
+    for reservation in open_claims:
+        held = reservation.holds_capacity
+        transitions.apply(reservation, "cancel", actor, WITHDRAWN_REASON)
+        if held:
+            _give_back(reservation, listing)
+        _notify(
+            (reservation.claimant_id,),
+            "reservation_cancelled",
+            reservation,
+            listing,
+            reason=WITHDRAWN_REASON,
+        )
+        reservation_changed.send(reservation, action="cancel", actor=actor)
 
 
 def promote_waitlist(listing: Listing) -> list[Reservation]:
