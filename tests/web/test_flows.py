@@ -122,6 +122,19 @@ def test_the_owner_edits_withdraws_and_renews(browser_as):
     assert stored(Listing, listing.id).status == "withdrawn"
 
 
+def test_withdrawing_from_the_page_warns_then_cancels_the_open_claim(browser_as):
+    donation = DonationOfferFactory(title="多余的口罩", quantity=5)
+    claim = DonationReservationFactory(listing=donation, status="confirmed")
+    browser = browser_as(donation.owner)
+
+    page = browser.get(f"/listings/{donation.id}")
+    withdrawn = post_form(browser, f"/listings/{donation.id}/withdraw", {})
+
+    assert "还没交接的申请会被取消" in text_of(page)
+    assert withdrawn.status_code == 303
+    assert stored(Reservation, claim.id).status == "cancelled"
+
+
 def test_a_stale_edit_is_refused_with_the_services_message(browser_as):
     listing = ListingFactory(title="旧台灯")
     browser = browser_as(listing.owner)
