@@ -633,8 +633,11 @@ def _fits_now(reservation: Reservation, listing: Listing) -> bool:
 def _too_late_to_move_up(reservation: Reservation) -> bool:
     """Whether a waitlisted claim's pick-up window is over, its slot has started or its loan's
     first day has passed (as for claims): moving it up would promise what nobody can take, and
-    a no-show from the next sweep. ``_too_late_to_move_up_sql`` says the same in SQL."""
+    a no-show from the next sweep. Also when its listing is closed: everything was handed over,
+    so nothing will come back. ``_too_late_to_move_up_sql`` says the same in SQL."""
     now = clock.now()
+    if reservation.listing.status == "closed":
+        return True
     if reservation.pickup_window is not None and reservation.pickup_window.ends_at <= now:
         return True
     if reservation.slot is not None and reservation.slot.starts_at <= now:
@@ -644,6 +647,7 @@ def _too_late_to_move_up(reservation: Reservation) -> bool:
 
 def _too_late_to_move_up_sql(now: datetime) -> Any:
     return or_(
+        Reservation.listing_id.in_(select(Listing.id).where(Listing.status == "closed")),
         Reservation.pickup_window_id.in_(
             select(PickupWindow.id).where(PickupWindow.ends_at <= now)
         ),
@@ -806,7 +810,12 @@ def _expire_if_too_late(reservation: Reservation, listing: Listing) -> _Swept:
     nothing, so nothing goes back."""
     if reservation.status != "waitlisted" or not _too_late_to_move_up(reservation):
         return _UNCHANGED
-    transitions.apply(reservation, "expire", None, "the pick-up time passed while it waited")
+    why = (
+        "everything was handed over"
+        if listing.status == "closed"
+        else "the pick-up time passed while it waited"
+    )
+    transitions.apply(reservation, "expire", None, why)
     _notify((reservation.claimant_id,), "waitlist_expired", reservation, listing)
     return _CHANGED
 

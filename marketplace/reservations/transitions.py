@@ -8,7 +8,8 @@ pending ----+--> confirmed --+--> picked_up --+--> returned --> completed   (len
    |     +-------+--> cancelled (by claimant, or by owner with a reason)
    +--> expired (the hold was not confirmed in time)
 waitlisted --> pending (promoted when capacity frees up) | cancelled
-           +--> expired (its pick-up window, slot or loan start passed while it waited)
+           +--> expired (its pick-up window, slot or loan start passed while it waited,
+                         or everything was handed over)
 ```
 """
 
@@ -64,7 +65,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         "waitlisted",
         "expired",
         PLATFORM,
-        description="its pick-up window, slot or loan start passed before it could move up",
+        description="its pick-up window, slot or loan start passed before it could move up, "
+        "or everything was handed over",
     ),
     _t(
         "cancel",

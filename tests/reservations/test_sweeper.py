@@ -152,6 +152,26 @@ def test_a_claim_waiting_for_a_slot_that_has_started_expires(cli: Any, claimant:
     assert notice_kinds(claimant) == ["waitlist_expired"]
 
 
+def test_a_claim_waiting_on_a_listing_handed_over_in_full_expires(
+    cli: Any, claimant: Any, owner: Any, owner_client: Any
+) -> None:
+    rice = DonationOfferFactory(owner=owner, quantity=1, per_person_limit=1)
+    holder = DonationReservationFactory(listing=rice)
+    waiting = DonationReservationFactory(listing=rice, claimant=claimant, status="waitlisted")
+    sweep(cli)
+    assert reservation_of(waiting.id).status == "waitlisted"
+
+    handed_over = act(owner_client, holder, "pickup", code=holder.pickup_code)
+    output = sweep(cli)
+
+    assert handed_over.status_code == 200, handed_over.json
+    assert stored_listing(rice).status == "closed"
+    assert "1 waitlisted claims expired" in output
+    stored = reservation_of(waiting.id)
+    assert (stored.status, stored.events[-1].note) == ("expired", "everything was handed over")
+    assert notice_kinds(claimant) == ["waitlist_expired"]
+
+
 def test_a_claim_waiting_for_a_later_window_keeps_waiting(cli: Any) -> None:
     rice = DonationOfferFactory(quantity=1, per_person_limit=1)
     early = rice.pickup_windows[0]
