@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from flask import Flask, current_app  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
+from bench.synthetic import NOW, listing_row, percentile  # noqa: E402
 from marketplace import clock, create_app, demo  # noqa: E402
 from marketplace.accounts.models import Organisation, User  # noqa: E402
 from marketplace.accounts.services import create_token  # noqa: E402
@@ -98,8 +99,6 @@ REQUESTS: tuple[tuple[str, tuple[str, ...], str, str], ...] = (
     ("急需轮椅", ("轮椅",), "elderly_care", "item"),
     ("求瑜伽垫", ("瑜伽垫",), "sports_leisure", "item"),
 )  # fmt: skip
-
-NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
 # --- building ------------------------------------------------------------------------------------
@@ -178,28 +177,8 @@ def synthetic_offers(
     for _ in range(count):
         roll = rng.random()
         place = rng.choice(places)
-        created_at = NOW - timedelta(hours=rng.uniform(0, 24 * 40))
-        row: dict[str, Any] = {
-            "side": "offer",
-            "mode": None,
-            "photo_urls": [],
-            "place_id": place.id,
-            "organisation_id": None,
-            "status": "open",
-            "moderation": "approved",
-            "moderation_reason": "",
-            "hidden_with_owner": False,
-            "created_at": created_at,
-            "updated_at": created_at,
-            "expires_at": NOW + timedelta(hours=rng.uniform(2, 24 * 45)),
-            "quantity": None,
-            "units_reserved": 0,
-            "units_handed_over": 0,
-            "per_person_limit": None,
-            "max_lend_days": None,
-            "auto_confirm": False,
-            "version": 1,
-        }
+        row = listing_row(rng, place.id)
+        row["side"] = "offer"
         slots: list[dict[str, Any]] = []
         windows: list[dict[str, Any]] = []
         if roll < 0.68:
@@ -334,11 +313,6 @@ def post_requests(seed: int, how_many: int) -> list[tuple[int, str, SearchQuery]
 
 
 # --- measuring -------------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def report(label: str, seconds: list[float], cpu_seconds: list[float]) -> None:

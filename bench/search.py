@@ -48,7 +48,7 @@ import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,7 @@ from flask import Flask  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
+from bench.synthetic import NOW, listing_row, percentile  # noqa: E402
 from marketplace import create_app  # noqa: E402
 from marketplace.accounts.models import Organisation, User  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
@@ -68,7 +69,6 @@ from marketplace.search import indexer  # noqa: E402
 from marketplace.search.index import SearchQuery  # noqa: E402
 from tests.search import corpus  # noqa: E402
 
-NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 PUBLIC_STATUSES = ("open", "fully_reserved")
 
 # --- word lists ------------------------------------------------------------------------------------
@@ -236,30 +236,6 @@ def insert_people() -> tuple[list[int], list[tuple[int, int]]]:
     return [row["id"] for row in rows], merchants
 
 
-def _base_row(rng: random.Random, place_id: int) -> dict[str, Any]:
-    created_at = NOW - timedelta(hours=rng.uniform(0, 24 * 40))
-    return {
-        "mode": None,
-        "photo_urls": [],
-        "place_id": place_id,
-        "organisation_id": None,
-        "status": "open",
-        "moderation": "approved",
-        "moderation_reason": "",
-        "hidden_with_owner": False,
-        "created_at": created_at,
-        "updated_at": created_at,
-        "expires_at": NOW + timedelta(hours=rng.uniform(2, 24 * 45)),
-        "quantity": None,
-        "units_reserved": 0,
-        "units_handed_over": 0,
-        "per_person_limit": None,
-        "max_lend_days": None,
-        "auto_confirm": False,
-        "version": 1,
-    }
-
-
 def synthetic_listings(
     count: int,
     rng: random.Random,
@@ -271,7 +247,7 @@ def synthetic_listings(
     in twenty in English."""
     for _ in range(count):
         place_id, place_name = rng.choice(places)
-        row = _base_row(rng, place_id)
+        row = listing_row(rng, place_id)
         row.update(side="offer", owner_id=rng.choice(residents))
         roll = rng.random()
         english = rng.random() < 0.05
@@ -352,7 +328,7 @@ def corpus_rows(
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """The judged listings, posted at random times among the synthetic ones."""
     for position, entry in enumerate(corpus.LISTINGS):
-        row = _base_row(rng, place_ids[entry.place])
+        row = listing_row(rng, place_ids[entry.place])
         row.update(
             side=entry.side,
             kind=entry.kind,
@@ -496,11 +472,6 @@ def cpu_seconds() -> float:
     """CPU time of this process and of the child processes it has waited for."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return time.process_time() + children.ru_utime + children.ru_stime
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def timed(
