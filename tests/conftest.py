@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +194,27 @@ def search_index(app: Flask, _search_dir: Path) -> Any:
 def _reset_clock() -> Iterator[None]:
     yield
     clock.unfreeze()
+
+
+# 2026-12-01 10:00 in Qingxi: the moment the domain tests' factories and figures are written for.
+FROZEN_AT = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen_clock() -> datetime:
+    """The clock stands still at ``FROZEN_AT`` (tests move it with ``clock.advance``); packages
+    whose every test needs it use it from an autouse fixture of their own conftest."""
+    clock.freeze(FROZEN_AT)
+    return FROZEN_AT
+
+
+@pytest.fixture
+def app_config(app: Flask) -> Iterator[dict[str, Any]]:
+    """``app.config`` for changing settings in one test; every change is undone afterwards."""
+    saved = dict(app.config)
+    yield app.config
+    app.config.clear()
+    app.config.update(saved)
 
 
 @pytest.fixture

@@ -6,13 +6,11 @@ exactly; tests move it with ``clock.advance``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from marketplace import clock
 from tests.factories import CommunityFactory, UserFactory
 
 # 2026-12-01 10:00 in Qingxi.
@@ -20,9 +18,8 @@ NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[datetime]:
-    clock.freeze(NOW)
-    yield NOW
+def _clock_stands_still(frozen_clock: datetime) -> datetime:
+    return frozen_clock
 
 
 @pytest.fixture

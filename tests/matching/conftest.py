@@ -3,7 +3,7 @@ tree around the Qingxi square with the people who post in it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from marketplace import clock
 from marketplace.extensions import db
 from marketplace.search import indexer
 from tests.factories import (
@@ -22,22 +21,11 @@ from tests.factories import (
     UserFactory,
     ZoneFactory,
 )
-from tests.matching.judged import NOW
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[datetime]:
-    clock.freeze(NOW)
-    yield NOW
-
-
-@pytest.fixture
-def app_config(app: Flask) -> Iterator[dict[str, Any]]:
-    """``app.config`` for changing settings in one test; every change is undone afterwards."""
-    saved = dict(app.config)
-    yield app.config
-    app.config.clear()
-    app.config.update(saved)
+def _clock_stands_still(frozen_clock: datetime) -> datetime:
+    return frozen_clock
 
 
 @pytest.fixture

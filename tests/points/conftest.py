@@ -6,21 +6,17 @@ through exactly with ``clock.advance``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
 
-from marketplace import clock
 from tests.factories import MerchantFactory, UserFactory
-from tests.points.helpers import NOW
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[datetime]:
-    clock.freeze(NOW)
-    yield NOW
+def _clock_stands_still(frozen_clock: datetime) -> datetime:
+    return frozen_clock
 
 
 @pytest.fixture

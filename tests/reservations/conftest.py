@@ -7,21 +7,17 @@ pick-up window or slot tomorrow) and reservations from ``tests/reservation_facto
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
 
-from marketplace import clock
 from tests.factories import MerchantFactory, UserFactory
-from tests.reservations.helpers import NOW
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[datetime]:
-    clock.freeze(NOW)
-    yield NOW
+def _clock_stands_still(frozen_clock: datetime) -> datetime:
+    return frozen_clock
 
 
 @pytest.fixture

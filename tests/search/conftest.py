@@ -3,7 +3,6 @@ switches that break the index in the ways a deployment can."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,21 +30,6 @@ from tests.search import corpus
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 API = "/api/v1/listings"
-
-
-@pytest.fixture
-def frozen_clock() -> Iterator[datetime]:
-    clock.freeze(NOW)
-    yield NOW
-
-
-@pytest.fixture
-def app_config(app: Flask) -> Iterator[dict[str, Any]]:
-    """``app.config`` for changing settings in one test; every change is undone afterwards."""
-    saved = dict(app.config)
-    yield app.config
-    app.config.clear()
-    app.config.update(saved)
 
 
 @pytest.fixture
