@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Blueprint, Flask, send_from_directory
 from flask_smorest import Api
+from flask_smorest import Blueprint as SmorestBlueprint
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException
 
@@ -40,6 +41,19 @@ class MarketplaceApi(Api):
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return handle_http_exception(error)
+
+
+class ApiBlueprint(SmorestBlueprint):
+    """flask-smorest's Blueprint, parsing each endpoint's arguments with one schema instance.
+
+    Given a schema class, webargs builds a new instance (deep-copying every field) on each
+    request; parsing leaves no state on the schema, so one instance serves every request.
+    """
+
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(schema, type):
+            schema = schema()
+        return super().arguments(schema, *args, **kwargs)
 
 
 def register_docs_assets(app: Flask) -> None:

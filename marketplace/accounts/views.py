@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import request
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from marketplace.accounts import auth, services
 from marketplace.accounts.schemas import (
@@ -26,16 +25,16 @@ from marketplace.accounts.schemas import (
     UserOut,
     VerifyIn,
 )
-from marketplace.openapi import documents_errors
+from marketplace.openapi import ApiBlueprint, documents_errors
 from marketplace.schemas import page_of
 
-auth_blp = Blueprint(
+auth_blp = ApiBlueprint(
     "auth", __name__, url_prefix="/api/v1/auth", description="Accounts, login and tokens"
 )
-users_blp = Blueprint(
+users_blp = ApiBlueprint(
     "users", __name__, url_prefix="/api/v1/users", description="Users (staff actions)"
 )
-organisations_blp = Blueprint(
+organisations_blp = ApiBlueprint(
     "organisations", __name__, url_prefix="/api/v1/organisations", description="Organisations"
 )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import login_required
 from marketplace.listings import services
@@ -17,9 +16,9 @@ from marketplace.listings.schemas import (
     ListingPatch,
     RenewIn,
 )
-from marketplace.openapi import documents_errors
+from marketplace.openapi import ApiBlueprint, documents_errors
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "listings", __name__, url_prefix="/api/v1/listings", description="Offers and requests"
 )
 

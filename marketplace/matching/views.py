@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import login_required
 from marketplace.matching import services
 from marketplace.matching.schemas import MatchArgs, MatchListOut
-from marketplace.openapi import documents_errors
+from marketplace.openapi import ApiBlueprint, documents_errors
 
-blp = Blueprint("matching", __name__, url_prefix="/api/v1/listings", description="Matches")
+blp = ApiBlueprint("matching", __name__, url_prefix="/api/v1/listings", description="Matches")
 
 
 @blp.route("/<int:listing_id>/matches", methods=["GET"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import login_required, staff_required
 from marketplace.listings.schemas import ListingOut
@@ -21,10 +20,12 @@ from marketplace.moderation.schemas import (
     ReportOut,
     ResolveIn,
 )
-from marketplace.openapi import documents_errors
+from marketplace.openapi import ApiBlueprint, documents_errors
 from marketplace.schemas import page_of
 
-blp = Blueprint("moderation", __name__, url_prefix="/api/v1", description="Reports and moderation")
+blp = ApiBlueprint(
+    "moderation", __name__, url_prefix="/api/v1", description="Reports and moderation"
+)
 
 
 @blp.route("/reports", methods=["POST"])

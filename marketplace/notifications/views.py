@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import login_required
 from marketplace.notifications import services
 from marketplace.notifications.schemas import InboxArgs, InboxOut, MarkedOut, NotificationOut
-from marketplace.openapi import documents_errors
+from marketplace.openapi import ApiBlueprint, documents_errors
 
-blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications", description="Inbox")
+blp = ApiBlueprint(
+    "notifications", __name__, url_prefix="/api/v1/notifications", description="Inbox"
+)
 
 
 @blp.route("", methods=["GET"])

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import staff_required
-from marketplace.openapi import documents_errors
+from marketplace.openapi import ApiBlueprint, documents_errors
 from marketplace.places import services
 from marketplace.places.schemas import PlaceIn, PlaceListArgs, PlaceNodeOut, PlaceOut, PlacePatch
 
-blp = Blueprint("places", __name__, url_prefix="/api/v1/places", description="The place tree")
+blp = ApiBlueprint("places", __name__, url_prefix="/api/v1/places", description="The place tree")
 
 
 @blp.route("", methods=["GET"])

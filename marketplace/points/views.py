@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import login_required, staff_required
-from marketplace.openapi import documents_errors
+from marketplace.openapi import ApiBlueprint, documents_errors
 from marketplace.points import services
 from marketplace.points.schemas import (
     AwardListArgs,
@@ -28,7 +27,7 @@ from marketplace.points.schemas import (
 )
 from marketplace.schemas import PageArgs, page_of
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "points", __name__, url_prefix="/api/v1", description="Volunteer points and rewards"
 )
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import login_required
-from marketplace.openapi import documents_errors
+from marketplace.openapi import ApiBlueprint, documents_errors
 from marketplace.reservations import services
 from marketplace.reservations.schemas import (
     CancelIn,
@@ -21,7 +20,7 @@ from marketplace.reservations.schemas import (
 from marketplace.reservations.transitions import as_markdown
 from marketplace.schemas import page_of
 
-blp = Blueprint(
+blp = ApiBlueprint(
     "reservations",
     __name__,
     url_prefix="/api/v1",

@@ -9,14 +9,13 @@ from typing import Any
 
 from flask import Response
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from marketplace.accounts.auth import login_required, staff_required
-from marketplace.openapi import documents_errors
+from marketplace.openapi import ApiBlueprint, documents_errors
 from marketplace.stats import services
 from marketplace.stats.schemas import ImpactOut, PeriodArgs, StatsArgs, StatsOut
 
-blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Figures")
+blp = ApiBlueprint("stats", __name__, url_prefix="/api/v1", description="Figures")
 
 
 @blp.route("/stats", methods=["GET"])

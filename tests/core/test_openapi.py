@@ -135,3 +135,26 @@ def test_docs_page_reads_the_local_openapi_document(client):
     assert '"/api/v1/openapi.json"' in page
     assert "https://" not in page
     assert "http://" not in page
+
+
+def test_arguments_are_parsed_without_building_a_schema_per_request(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from marketplace.listings.schemas import BrowseArgs
+
+    built: list[object] = []
+    original = BrowseArgs.__init__
+
+    def counting_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        built.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(BrowseArgs, "__init__", counting_init)
+    first = client.get("/api/v1/listings", query_string={"side": "offer", "per_page": 5})
+    second = client.get("/api/v1/listings", query_string={"side": "wish"})
+
+    assert first.status_code == 200 and first.json["per_page"] == 5
+    # One schema instance serves every request, and one request's arguments do not leak into
+    # the next one's.
+    assert second.status_code == 422 and "side" in second.json["error"]["details"]["fields"]
+    assert built == []
