@@ -234,7 +234,8 @@ class ListingOut(ma.Schema):
     )
 
     def reason_for_caller(self, listing: Any) -> str | None:
-        if listing.is_managed_by(current_user) or current_user.is_staff:
+        caller = current_user._get_current_object()  # once, not per attribute read
+        if listing.is_managed_by(caller) or caller.is_staff:
             return listing.moderation_reason
         return None
 

@@ -12,9 +12,10 @@ from marketplace.text import folded
 SNIPPET_WIDTH = 80
 
 
-def highlight_terms(query: str) -> list[str]:
+@functools.lru_cache(maxsize=256)
+def highlight_terms(query: str) -> tuple[str, ...]:
     """What to mark: the query's Chinese runs and words, and its Latin words (matched as prefixes,
-    so "lesson" marks "lessons")."""
+    so "lesson" marks "lessons"). Worked out once for all the hits of a query."""
     terms: set[str] = set()
     for kind, run in text_runs(query):
         if kind == "cjk":
@@ -23,7 +24,7 @@ def highlight_terms(query: str) -> list[str]:
         else:
             terms.add(run)
     terms.update(latin_words(query))
-    return sorted(terms, key=len, reverse=True)
+    return tuple(sorted(terms, key=len, reverse=True))
 
 
 # Folding one character at a time keeps the positions; the same few thousand characters come
@@ -42,7 +43,7 @@ def _fold_with_positions(text: str) -> tuple[str, list[int]]:
     return "".join(folded_chars), positions
 
 
-def _match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+def _match_spans(text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
     folded_text, positions = _fold_with_positions(text)
     spans: list[tuple[int, int]] = []
     for term in terms:
