@@ -31,7 +31,7 @@ def create_app(config: str | Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.load(environment, Path(app.instance_path)))
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    # Answers are mostly Chinese text: as UTF-8 it is a third of the size of \uXXXX escapes.
+    # Chinese text goes out as UTF-8 (3 bytes a character), not as \uXXXX escapes (6 bytes).
     # Keys keep the order the schemas declare them in (id, side, kind, title, ...).
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
