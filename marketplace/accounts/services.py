@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import clock
@@ -189,15 +190,23 @@ def _open_login_session(user: User) -> str:
 
 def user_for_session_key(session_key: str) -> User | None:
     """The active user of an open login session, or None."""
-    row = db.session.execute(
-        select(LoginSession, User)
-        .join(User, LoginSession.user_id == User.id)
-        .where(LoginSession.key_hash == _digest(session_key), LoginSession.revoked_at.is_(None))
+    user = db.session.scalars(
+        _user_by_session_statement(), {"digest": _digest(session_key)}
     ).first()
-    if row is None or not row.User.is_active:
+    if user is None or not user.is_active:
         return None
-    row.User.login_session_key = session_key
-    return row.User
+    user.login_session_key = session_key
+    return user
+
+
+@cache
+def _user_by_session_statement() -> Select[tuple[User]]:
+    # Built once: every request of a signed-in page runs it.
+    return (
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.key_hash == bindparam("digest"), LoginSession.revoked_at.is_(None))
+    )
 
 
 def end_login_session(session_key: str) -> None:
@@ -274,17 +283,23 @@ def revoke_token(user: User, token_id: int) -> None:
     db.session.commit()
 
 
+@cache
+def _user_by_token_statement() -> Select[tuple[User]]:
+    # Built once: every request with a bearer token runs it.
+    return (
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None))
+    )
+
+
 def user_for_token(secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    row = db.session.execute(
-        select(ApiToken, User)
-        .join(User, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _digest(secret), ApiToken.revoked_at.is_(None))
-    ).first()
-    if row is None or not row.User.is_active:
+    user = db.session.scalars(_user_by_token_statement(), {"digest": _digest(secret)}).first()
+    if user is None or not user.is_active:
         return None
-    return row.User
+    return user
 
 
 # --- staff actions on users and organisations ----------------------------------------------------
