@@ -265,14 +265,12 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     return token, secret
 
 
-def list_tokens(user: User) -> list[ApiToken]:
-    return list(
-        db.session.scalars(
-            select(ApiToken)
-            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-            .order_by(ApiToken.id.desc())
-        )
-    )
+def list_tokens(user: User, *, include_revoked: bool = False) -> list[ApiToken]:
+    """The user's tokens, newest first; revoked ones only when asked for (the account page)."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id)
+    if not include_revoked:
+        query = query.where(ApiToken.revoked_at.is_(None))
+    return list(db.session.scalars(query.order_by(ApiToken.id.desc())))
 
 
 def revoke_token(user: User, token_id: int) -> None:

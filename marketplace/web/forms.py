@@ -95,6 +95,11 @@ def tags_from_text(text: str) -> list[str]:
     return [tag for tag in text.split() if tag]
 
 
+def lines_from_text(text: str) -> list[str]:
+    """One entry per line of a text box, trimmed; blank lines are ignored."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def rows(form: MultiDict[str, str], prefix: str, count: int, names: Iterable[str]) -> list[dict]:
     """Repeated rows (``slot-0-date``, ``slot-0-start`` ...) that have anything filled in."""
     found = []

@@ -208,6 +208,8 @@ _PATTERNED_MESSAGES = tuple(
         (r"^Unknown id (\d+)\.$", "找不到编号 {0}，请刷新页面后重新修改。"),
         (r"^Must be greater than or equal to (-?\d+) and less than or equal to (-?\d+)\.$",
          "须在 {0} 到 {1} 之间。"),
+        (r"^Can be at most (\d+) days ahead; renew it later\.$",
+         "最多只能设到 {0} 天以内；到期前可以再续期。"),
     )
 )  # fmt: skip
 # A message about one row of a list, e.g. "0.starts_at: Not a valid datetime.".
@@ -237,6 +239,22 @@ def field_message(message: str) -> str:
     if message.startswith("Must be one of:"):
         return "请从选项中选择。"
     return message
+
+
+# A message about one entry of a list, e.g. "1: Not a valid URL.".
+_ENTRY_MESSAGE = re.compile(r"^(\d+): (.+)$")
+_MOST_ENTRIES = re.compile(r"^Longer than maximum length (\d+)\.$")
+
+
+def photo_url_message(message: str) -> str:
+    """A message about a listing's photo URLs in Chinese; one about a single URL says which."""
+    if entry := _ENTRY_MESSAGE.match(message):
+        text = entry.group(2)
+        wording = "请填写 https:// 开头的完整网址。" if text == "Not a valid URL." else None
+        return f"第 {int(entry.group(1)) + 1} 个网址：{wording or field_message(text)}"
+    if most := _MOST_ENTRIES.match(message):
+        return f"最多 {most.group(1)} 张照片，请删去多余的网址。"
+    return field_message(message)
 
 
 def error_message(code: str, message: str) -> str:

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, time, timedelta
 from typing import Any
 
+from flask import current_app
 from werkzeug.datastructures import MultiDict
 
+from marketplace import clock
 from marketplace.errors import DomainError
 from marketplace.listings.models import Listing
-from marketplace.web import forms
+from marketplace.web import forms, labels
 
 # Blank rows for new slots or pick-up windows, on a new form and below the existing ones.
 SLOT_ROWS = 3
@@ -113,6 +116,7 @@ def api_body(
         body.update(side=kind.side, kind=kind.kind)
         if kind.mode:
             body["mode"] = kind.mode
+    body.update(_photos_and_expiry(form, listing))
     if "needed_by" in kind.fields and form.get("needed_by", "").strip():
         body["needed_by"] = forms.end_of_local_day(form["needed_by"].strip())
     if "auto_confirm" in kind.fields:
@@ -132,6 +136,36 @@ def api_body(
     return body
 
 
+def _photos_and_expiry(form: MultiDict[str, str], listing: Listing | None) -> dict[str, Any]:
+    """Photo URLs, one per line, and the expiry date as the end of that local day.
+
+    A new listing without photos or a date leaves them to the service (none, and its default
+    lifetime). An edit carries the photos the form sent (none clears them), but the expiry only
+    when the owner changed the date: an unchanged (or cleared) date keeps the exact expiry,
+    which may lie beyond what a new date may be after a renewal, or in the past for an expired
+    listing.
+    """
+    changes: dict[str, Any] = {}
+    photos = forms.lines_from_text(form.get("photo_urls", ""))
+    if photos or (listing is not None and "photo_urls" in form):
+        changes["photo_urls"] = photos
+    day = form.get("expires_at", "").strip()
+    if day and (listing is None or day != forms.local_text(listing.expires_at, "%Y-%m-%d")):
+        changes["expires_at"] = forms.end_of_local_day(day)
+    return changes
+
+
+def expiry_days() -> tuple[date, date]:
+    """The first and last day the expiry date can be: its end (see ``forms.end_of_local_day``)
+    must lie ahead, and within the longest lifetime the service allows, from now."""
+    now = clock.now().astimezone(forms.local_zone())
+    latest = now + timedelta(days=current_app.config["LISTING_MAX_LIFETIME_DAYS"])
+    end_of_day = time(23, 59)
+    first = now.date() if now.time() < end_of_day else now.date() + timedelta(days=1)
+    last = latest.date() if latest.time() >= end_of_day else latest.date() - timedelta(days=1)
+    return first, last
+
+
 def values_of(listing: Listing) -> dict[str, Any]:
     """The form's fields filled from a listing, for editing it."""
     return {
@@ -149,6 +183,8 @@ def values_of(listing: Listing) -> dict[str, Any]:
         "urgency": listing.urgency or "normal",
         "needed_by": forms.local_text(listing.needed_by, "%Y-%m-%d"),
         "auto_confirm": "on" if listing.auto_confirm else "",
+        "photo_urls": "\n".join(listing.photo_urls or ()),
+        "expires_at": forms.local_text(listing.expires_at, "%Y-%m-%d"),
         **child_rows_of(listing),
     }
 
@@ -221,10 +257,14 @@ def child_rows_of(listing: Listing) -> dict[str, str]:
     return values
 
 
-def edit_problem(kind: FormKind, error: DomainError) -> forms.FormProblem:
-    """What the edit form shows for a refusal. A removed slot or window that a claim still uses
-    (``in_use``) is shown next to the slots or windows, where the owner removed it."""
+def problem_of(kind: FormKind, error: DomainError) -> forms.FormProblem:
+    """What the form shows for a refusal. Messages about the photo URLs say which URL is wrong;
+    a removed slot or window that a claim still uses (``in_use``, only when editing) is shown
+    next to the slots or windows, where the owner removed it."""
     problem = forms.FormProblem.of(error)
+    photo_messages = (error.details.get("fields") or {}).get("photo_urls")
+    if photo_messages:
+        problem.fields["photo_urls"] = [labels.photo_url_message(str(m)) for m in photo_messages]
     if error.code == "in_use":
         field = "slots" if "slots" in kind.fields else "pickup_windows"
         problem.fields.setdefault(field, []).append(problem.message)

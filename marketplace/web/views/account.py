@@ -1,15 +1,17 @@
-"""Logging in and out, and registering, by mobile number or e-mail."""
+"""Logging in and out, registering by mobile number or e-mail, and the account page: profile,
+password and API tokens."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request, url_for
+from flask import make_response, render_template, request, url_for
 from flask_login import current_user
 
 from marketplace.accounts import auth
 from marketplace.accounts import services as accounts
-from marketplace.accounts.schemas import LoginIn, PasswordChangeIn, ProfileIn, RegisterIn
+from marketplace.accounts.models import ApiToken
+from marketplace.accounts.schemas import LoginIn, PasswordChangeIn, ProfileIn, RegisterIn, TokenIn
 from marketplace.errors import DomainError
 from marketplace.places import services as places
 from marketplace.web import bp, forms
@@ -80,13 +82,16 @@ def register() -> Any:
     ), status
 
 
-# --- my account: name, home place, match alerts and password ------------------------------------
+# --- my account: name, home place, match alerts, password and API tokens -------------------------
 
 
 def _account_page(
     profile_problem: forms.FormProblem | None = None,
     password_problem: forms.FormProblem | None = None,
+    token_problem: forms.FormProblem | None = None,
+    new_token: tuple[ApiToken, str] | None = None,
 ) -> str:
+    """The account page; ``new_token`` is a token just created with its secret, shown once."""
     values = {
         "display_name": current_user.display_name,
         "home_place_id": str(current_user.home_place_id or ""),
@@ -99,6 +104,10 @@ def _account_page(
         values=values,
         profile_problem=profile_problem or forms.FormProblem(),
         password_problem=password_problem or forms.FormProblem(),
+        token_problem=token_problem or forms.FormProblem(),
+        token_name=request.form.get("name", "") if token_problem else "",
+        tokens=accounts.list_tokens(current_user, include_revoked=True),
+        new_token=new_token,
         places=[place for place in places.list_places() if place.can_host_listings],
     )
 
@@ -143,3 +152,26 @@ def change_password() -> Any:
         return _account_page(password_problem=forms.FormProblem.of(error)), error.status
     auth.start_browser_session(user, session_key)
     return done("密码已修改，其他设备上的登录已退出。", url_for("web.account"))
+
+
+@bp.post("/me/tokens")
+@login_required
+def create_token() -> Any:
+    """The new secret is in this response only: never in the session, a flash or a cookie, and
+    the browser is told not to keep the page."""
+    try:
+        data = forms.parse(TokenIn(), forms.cleaned(request.form, ("name",)))
+        token, secret = accounts.create_token(current_user, data["name"])
+    except DomainError as error:
+        return _account_page(token_problem=forms.FormProblem.of(error)), error.status
+    response = make_response(_account_page(new_token=(token, secret)), 201)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/me/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Any:
+    """Another user's token, or one already revoked, is not found (404)."""
+    accounts.revoke_token(current_user, token_id)
+    return done("令牌已撤销，用它的程序不能再访问了。", url_for("web.account", _anchor="tokens"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 
 from marketplace.errors import DomainError
@@ -21,6 +21,7 @@ def _form_page(
     problem: forms.FormProblem,
     listing: Any = None,
 ) -> str:
+    first_day, last_day = listing_form.expiry_days()
     return render_template(
         "web/post.html",
         kind=kind,
@@ -32,6 +33,9 @@ def _form_page(
         slot_rows=range(listing_form.row_count(values, "slot", listing_form.SLOT_ROWS)),
         window_rows=range(listing_form.row_count(values, "window", listing_form.WINDOW_ROWS)),
         slots_by_id={str(slot.id): slot for slot in listing.slots} if listing else {},
+        first_expiry_day=first_day.isoformat(),
+        last_expiry_day=last_day.isoformat(),
+        lifetime_days=current_app.config["LISTING_LIFETIME_DAYS"],
     )
 
 
@@ -55,7 +59,8 @@ def post_listing() -> Any:
         data = forms.parse(ListingIn(), listing_form.api_body(request.form, kind))
         listing = listings.create_listing(current_user, data)
     except DomainError as error:
-        return _form_page(kind, request.form.to_dict(), forms.FormProblem.of(error)), error.status
+        problem = listing_form.problem_of(kind, error)
+        return _form_page(kind, request.form.to_dict(), problem), error.status
     message = (
         "发布成功！" if listing.is_public else "已提交，社区工作人员审核通过后邻居们就能看到。"
     )
@@ -83,7 +88,7 @@ def edit_listing(listing_id: int) -> Any:
         data = forms.parse(ListingPatch(), body)
         listings.update_listing(current_user, listing_id, data)
     except DomainError as error:
-        problem = listing_form.edit_problem(kind, error)
+        problem = listing_form.problem_of(kind, error)
         return _form_page(kind, request.form.to_dict(), problem, listing), error.status
     return done("已保存修改。", url_for("web.listing", listing_id=listing_id))
 
