@@ -381,9 +381,12 @@ def update_listing(actor: User, listing_id: int, data: dict[str, Any]) -> Listin
     if "place_id" in changes:
         _require_place(changes["place_id"], "place_id")
     _refuse_less_than_claimed(listing, changes)
+    new_end = "expires_at" in changes and changes["expires_at"] != listing.expires_at
     for field in SCALAR_FIELDS:
         if field in changes:
             setattr(listing, field, changes[field])
+    if new_end:
+        _start_new_term(listing)
     if listing.status == "fully_reserved" and listing.units_left:
         listing.status = "open"  # more units: claimable again (the sweeper moves the waitlist up)
     if "slots" in changes:
@@ -517,6 +520,14 @@ def withdraw_listing(actor: User, listing_id: int) -> Listing:
     return listing
 
 
+def _start_new_term(listing: Listing) -> None:
+    """A listing given a new end (renewed, or its end edited): its owner is reminded again
+    before the new end, and an expired one is open again."""
+    listing.expiry_reminded_at = None
+    if listing.status == "expired":
+        listing.status = "open"
+
+
 def renew_listing(actor: User, listing_id: int, days: int | None) -> Listing:
     """Extend a listing's life by 30 days (default) from now or its current end, if later."""
     _require_writer(actor)
@@ -525,9 +536,7 @@ def renew_listing(actor: User, listing_id: int, days: int | None) -> Listing:
         raise Conflict("invalid_transition", f"A {listing.status} listing cannot be renewed.")
     now = clock.now()
     listing.expires_at = max(now, listing.expires_at) + _lifetime(days)
-    listing.expiry_reminded_at = None
-    if listing.status == "expired":
-        listing.status = "open"
+    _start_new_term(listing)
     listing.updated_at = now
     _commit_or_stale(listing)
     return listing

@@ -131,3 +131,61 @@ def test_renewed_listing_is_reminded_again_before_its_new_end(cli, client_as):
         "listing_expiring",
         "listing_expiring",
     ]
+
+
+def test_expired_listing_given_a_new_end_by_an_edit_is_open_again(cli, client_as, client):
+    listing = ItemOfferFactory(title="旧书包", expires_at=NOW - timedelta(minutes=1))
+    _expire(cli)
+    owner = client_as(listing.owner)
+
+    response = owner.patch(
+        f"/api/v1/listings/{listing.id}",
+        json={"version": stored(listing.id).version, "expires_at": _iso(NOW + timedelta(days=5))},
+    )
+
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "open"
+    assert stored(listing.id).expires_at == NOW + timedelta(days=5)
+    assert client.get(f"/api/v1/listings/{listing.id}").status_code == 200
+
+
+def test_expired_listing_edited_without_a_new_end_stays_expired(cli, client_as):
+    listing = ItemOfferFactory(expires_at=NOW - timedelta(minutes=1))
+    _expire(cli)
+
+    response = client_as(listing.owner).patch(
+        f"/api/v1/listings/{listing.id}",
+        json={"version": stored(listing.id).version, "title": "新标题的书包"},
+    )
+
+    assert response.status_code == 200, response.json
+    assert stored(listing.id).status == "expired"
+
+
+def test_end_moved_by_an_edit_is_reminded_again_but_an_unchanged_end_is_not(cli, client_as):
+    listing = ItemOfferFactory(expires_at=NOW + timedelta(days=1))
+    _expire(cli)
+    owner = client_as(listing.owner)
+    unchanged = owner.patch(
+        f"/api/v1/listings/{listing.id}",
+        json={"version": stored(listing.id).version, "expires_at": _iso(NOW + timedelta(days=1))},
+    )
+    assert unchanged.status_code == 200, unchanged.json
+    _expire(cli)
+    assert [n.kind for n in notifications_of(listing.owner)] == ["listing_expiring"]
+
+    moved = owner.patch(
+        f"/api/v1/listings/{listing.id}",
+        json={"version": stored(listing.id).version, "expires_at": _iso(NOW + timedelta(days=2))},
+    )
+    assert moved.status_code == 200, moved.json
+    _expire(cli)
+
+    assert [n.kind for n in notifications_of(listing.owner)] == [
+        "listing_expiring",
+        "listing_expiring",
+    ]
+
+
+def _iso(moment):
+    return moment.isoformat()
