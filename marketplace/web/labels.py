@@ -208,6 +208,7 @@ _PATTERNED_MESSAGES = tuple(
         (r"^Unknown id (\d+)\.$", "找不到编号 {0}，请刷新页面后重新修改。"),
         (r"^Must be greater than or equal to (-?\d+) and less than or equal to (-?\d+)\.$",
          "须在 {0} 到 {1} 之间。"),
+        (r"^Length must be between (\d+) and (\d+)\.$", "长度须在 {0} 到 {1} 个字之间。"),
     )
 )  # fmt: skip
 # A message about one row of a list, e.g. "0.starts_at: Not a valid datetime.".
@@ -216,7 +217,6 @@ _ROW_MESSAGE = re.compile(r"^(\d+)\.\w+: (.+)$")
 _LENGTH_PREFIXES = {
     "Shorter than minimum length ": "太短，至少 {} 个字。",
     "Longer than maximum length ": "太长，最多 {} 个字。",
-    "Length must be between ": "长度须在 {} 之间。",
     "Must be greater than or equal to ": "不能小于 {}。",
     "Must be less than or equal to ": "不能大于 {}。",
 }
