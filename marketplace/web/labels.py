@@ -201,6 +201,8 @@ FIELD_MESSAGES = {
     "Slots of one listing must not overlap.": "同一条信息的时段不能重叠。",
     "Every window needs a pick-up place inside a community.": "每个领取时间都要选择村/社区内的领取地点。",
     "A place cannot move under itself or its own descendants.": "地点不能移到它自己或它的下级地点下面。",
+    "A merchant belongs to an organisation.": "设为商户时请选择所属组织。",
+    "No such organisation.": "没有这个组织。",
 }
 
 # The services' messages that carry a number, a place kind or a weekday, e.g. "Slot 12 already has 2
