@@ -408,6 +408,12 @@ def get_organisation(organisation_id: int) -> Organisation:
     return organisation
 
 
+def list_organisations(actor: User) -> list[Organisation]:
+    """Every organisation by name, e.g. to choose the one a new merchant joins (staff)."""
+    _require_staff(actor)
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
 def set_organisation_verified(actor: User, organisation_id: int, verified: bool) -> Organisation:
     _require_staff(actor)
     organisation = get_organisation(organisation_id)

@@ -8,6 +8,7 @@ API refuse the same input with the same messages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -19,6 +20,7 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from marketplace.errors import DomainError, Invalid, flatten_validation_messages
+from marketplace.places.schemas import WEEKDAYS
 from marketplace.web import labels
 
 
@@ -98,6 +100,37 @@ def tags_from_text(text: str) -> list[str]:
 def lines_from_text(text: str) -> list[str]:
     """One entry per line of a text box, trimmed; blank lines are ignored."""
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+_TIME_SEPARATORS = ("～", "~", "–", "—", "至", "到")
+_SINGLE_DIGIT_HOUR = re.compile(r"^(\d):")
+
+
+def opening_hours(
+    form: MultiDict[str, str], prefix: str = "hours"
+) -> dict[str, list[list[str]]] | None:
+    """Opening hours typed one weekday a box (``hours-mon``: ``09:00-11:30 14:00-17:00``) as
+    ``{"mon": [["09:00", "11:30"], ["14:00", "17:00"]]}``; None when every box is empty."""
+    hours = {}
+    for day in WEEKDAYS:
+        text = form.get(f"{prefix}-{day}", "").replace("：", ":")
+        for separator in _TIME_SEPARATORS:
+            text = text.replace(separator, "-")
+        pieces = tags_from_text(text)  # intervals are separated like tags
+        if pieces:
+            hours[day] = [
+                [_SINGLE_DIGIT_HOUR.sub(r"0\1:", part.strip()) for part in piece.split("-")]
+                for piece in pieces
+            ]
+    return hours or None
+
+
+def opening_hours_text(hours: Mapping[str, Any] | None, prefix: str = "hours") -> dict[str, str]:
+    """Stored opening hours as the boxes of ``opening_hours`` show them."""
+    return {
+        f"{prefix}-{day}": " ".join("-".join(interval) for interval in (hours or {}).get(day, []))
+        for day in WEEKDAYS
+    }
 
 
 def rows(form: MultiDict[str, str], prefix: str, count: int, names: Iterable[str]) -> list[dict]:

@@ -112,6 +112,15 @@ PLACE_KINDS = {
     "zone": "功能区",
     "station": "服务站",
 }
+WEEKDAYS = {
+    "mon": "周一",
+    "tue": "周二",
+    "wed": "周三",
+    "thu": "周四",
+    "fri": "周五",
+    "sat": "周六",
+    "sun": "周日",
+}
 RESERVATION_ACTIONS = {
     "confirm": "确认",
     "decline": "不接受",
@@ -159,6 +168,9 @@ ERROR_CODES = {
     "reason_required": "请填写原因。",
     "in_use": "要删除的时段或领取时间还有预约在用，请先处理这些预约。",
     "already_revoked": "这笔奖励已经撤销过了。",
+    "root_exists": "地点树已经有街道了，新地点请放在它下面。",
+    "place_name_taken": "同一个上级地点下已有同名的地点。",
+    "place_in_use": "这个地点还在使用中（有下级地点，或有用户、发布、礼品用到它），不能删除。",
 }
 
 # marshmallow's and the services' field messages, as the pages show them.
@@ -188,9 +200,13 @@ FIELD_MESSAGES = {
     "Give at least one window.": "请至少填写一个领取时间。",
     "Slots of one listing must not overlap.": "同一条信息的时段不能重叠。",
     "Every window needs a pick-up place inside a community.": "每个领取时间都要选择村/社区内的领取地点。",
+    "A place cannot move under itself or its own descendants.": "地点不能移到它自己或它的下级地点下面。",
+    "A merchant belongs to an organisation.": "设为商户时请选择所属组织。",
+    "No such organisation.": "没有这个组织。",
 }
 
-# The services' messages that carry a number, e.g. "Slot 12 already has 2 bookings.".
+# The services' messages that carry a number, a place kind or a weekday, e.g. "Slot 12 already has 2
+# bookings." or "A zone cannot be placed under a grid."; kinds and weekdays are put into Chinese.
 _PATTERNED_MESSAGES = tuple(
     (re.compile(pattern), wording)
     for pattern, wording in (
@@ -210,6 +226,14 @@ _PATTERNED_MESSAGES = tuple(
          "须在 {0} 到 {1} 之间。"),
         (r"^Can be at most (\d+) days ahead; renew it later\.$",
          "最多只能设到 {0} 天以内；到期前可以再续期。"),
+        (r"^Length must be between (\d+) and (\d+)\.$", "长度须在 {0} 到 {1} 个字之间。"),
+        (r"^A (\w+) needs a parent \(([\w, ]+)\)\.$", "{0}要放在{1}下面，请选择上级地点。"),
+        (r"^A (\w+) cannot be placed under a (\w+)\.$", "{0}不能放在{1}下面。"),
+        (r'^(\w+): each interval is \["HH:MM", "HH:MM"\]\.$',
+         "{0}：每段时间写成“开始-结束”，如 09:00-11:30，多段之间用空格隔开。"),
+        (r"^(\w+): intervals must be ordered, non-empty and not overlap\.$",
+         "{0}：每段要先开始后结束，多段按时间先后排列且不能重叠。"),
+        (r"^(\w+): give a list of at most 6 \[start, end\] pairs\.$", "{0}：最多 6 段时间。"),
     )
 )  # fmt: skip
 # A message about one row of a list, e.g. "0.starts_at: Not a valid datetime.".
@@ -218,7 +242,6 @@ _ROW_MESSAGE = re.compile(r"^(\d+)\.\w+: (.+)$")
 _LENGTH_PREFIXES = {
     "Shorter than minimum length ": "太短，至少 {} 个字。",
     "Longer than maximum length ": "太长，最多 {} 个字。",
-    "Length must be between ": "长度须在 {} 之间。",
     "Must be greater than or equal to ": "不能小于 {}。",
     "Must be less than or equal to ": "不能大于 {}。",
 }
@@ -230,7 +253,7 @@ def field_message(message: str) -> str:
         return FIELD_MESSAGES[message]
     for pattern, wording in _PATTERNED_MESSAGES:
         if found := pattern.match(message):
-            return wording.format(*found.groups())
+            return wording.format(*(_slug_words(group) for group in found.groups()))
     if row := _ROW_MESSAGE.match(message):
         return f"第 {int(row.group(1)) + 1} 行：{field_message(row.group(2))}"
     for prefix, wording in _LENGTH_PREFIXES.items():
@@ -255,6 +278,15 @@ def photo_url_message(message: str) -> str:
     if most := _MOST_ENTRIES.match(message):
         return f"最多 {most.group(1)} 张照片，请删去多余的网址。"
     return field_message(message)
+
+
+def _slug_words(text: str) -> str:
+    """Place kinds and weekdays named in a message (one, or several split by commas) in Chinese;
+    anything else, such as a number, as it is."""
+    words = [part.strip() for part in text.split(",")]
+    if not all(word in PLACE_KINDS or word in WEEKDAYS for word in words):
+        return text
+    return "或".join(PLACE_KINDS.get(word) or WEEKDAYS[word] for word in words)
 
 
 def error_message(code: str, message: str) -> str:

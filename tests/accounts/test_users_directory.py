@@ -138,3 +138,18 @@ def test_verifying_a_missing_organisation_is_not_found(staff):
     response = staff.put("/api/v1/organisations/999999/verification", json={"verified": True})
 
     assert_error(response, 404, "not_found")
+
+
+def test_staff_list_the_organisations_by_name_and_nobody_else_does(coordinator):
+    from marketplace.accounts import services
+    from marketplace.errors import Forbidden
+
+    OrganisationFactory(name="清溪理发店")
+    OrganisationFactory(name="便民超市")
+
+    names = [organisation.name for organisation in services.list_organisations(coordinator)]
+
+    assert names == sorted(names) and {"清溪理发店", "便民超市"} <= set(names)
+    for outsider in (UserFactory(), MerchantFactory()):
+        with pytest.raises(Forbidden):
+            services.list_organisations(outsider)

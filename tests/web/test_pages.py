@@ -35,6 +35,7 @@ STAFF = [
     "/staff/queue",
     "/staff/reports",
     "/staff/users",
+    "/staff/places",
     "/staff/figures",
     "/staff/audit",
     "/staff/audit?target_type=listing",

@@ -5,6 +5,7 @@ from marketplace.web.views import (  # noqa: F401
     merchant,
     mine,
     oversight,
+    places,
     posting,
     public,
     staff,

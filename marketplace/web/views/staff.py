@@ -9,7 +9,7 @@ from flask import render_template, request, url_for
 from flask_login import current_user
 
 from marketplace.accounts import services as accounts
-from marketplace.accounts.schemas import ReasonIn
+from marketplace.accounts.schemas import ReasonIn, RoleIn
 from marketplace.errors import DomainError
 from marketplace.listings.models import CATEGORIES
 from marketplace.moderation import services as moderation
@@ -100,8 +100,11 @@ def users() -> Any:
 
 
 def _users_page(
-    grant_problem: forms.FormProblem | None = None, grantee_id: int | None = None
+    refused_form: str = "", person_id: int | None = None, refusal: DomainError | None = None
 ) -> Any:
+    """The list of users. After a refused form (``grant`` or ``role``), a refusal of the input
+    is shown in that person's form with what was typed; one of the caller (403, 404) or about
+    someone not on this page is shown on top."""
     status = request.args.get("status") or None
     role = request.args.get("role") or None
     page = _page_number()
@@ -118,11 +121,20 @@ def _users_page(
         )
     except DomainError as error:
         problem = forms.FormProblem.of(error)
+    form_problem = forms.FormProblem.of(refusal) if refusal else forms.FormProblem()
+    beside_form = (
+        refusal is not None
+        and refusal.status not in (403, 404)
+        and any(person.id == person_id for person in items)
+    )
+    if not problem and not beside_form:
+        problem = form_problem
     return render_template(
         "web/users.html", items=items, total=total, page=page, per_page=PER_PAGE,
         status=status, role=role, problem=problem,
-        grant_problem=grant_problem or forms.FormProblem(), grantee_id=grantee_id,
-        grant_values=request.form if grantee_id else {},
+        refused=(refused_form, person_id) if beside_form else ("", None),
+        form_problem=form_problem, form_values=request.form if beside_form else {},
+        organisations=accounts.list_organisations(current_user),
     )  # fmt: skip
 
 
@@ -135,8 +147,23 @@ def grant_points(user_id: int) -> Any:
         data = forms.parse(GrantIn(), {**body, "user_id": user_id})
         points.grant(current_user, data["user_id"], data["points"], data["reason"])
     except DomainError as error:
-        return _users_page(forms.FormProblem.of(error), user_id), error.status
+        return _users_page("grant", user_id, error), error.status
     return done(f"已发放 {data['points']} 分。", url_for("web.users"))
+
+
+@bp.post("/staff/users/<int:user_id>/role")
+@staff_required
+def change_role(user_id: int) -> Any:
+    """Give a user another role; a merchant joins the organisation chosen beside it."""
+    body = forms.cleaned(request.form, ("role", "organisation_id"), integers=("organisation_id",))
+    try:
+        data = forms.parse(RoleIn(), body)
+        person = accounts.change_role(current_user, user_id, data["role"], data["organisation_id"])
+    except DomainError as error:
+        return _users_page("role", user_id, error), error.status
+    return done(
+        f"{person.display_name}：角色改为{labels.ROLES[person.role]}。", url_for("web.users")
+    )
 
 
 @bp.post("/staff/grants/<int:entry_id>/revoke")
