@@ -253,6 +253,11 @@ def grant(actor: Any, user_id: int, points: int, reason: str) -> PointsEntry:
     user = db.session.get(User, user_id)
     if user is None:
         raise Invalid({"user_id": "No such user."})
+    if user.id == actor.id:
+        raise Forbidden(
+            "Nobody grants points to themselves; another coordinator records it.",
+            code="own_grant",
+        )
     entry = ledger.credit(user.id, points, "volunteer_grant", actor_id=actor.id, note=reason)
     record(actor, "grant_points", "user", user.id, reason, points=points, entry_id=entry.id)
     notifications.queue(user.id, "points_granted", points=points, reason=reason)

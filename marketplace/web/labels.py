@@ -147,6 +147,7 @@ ERROR_CODES = {
     "account_suspended": "该账号已被停用，请联系社区工作人员。",
     "organisation_required": "捐赠只能由商户或组织发布。",
     "own_listing": "不能申请自己发布的内容。",
+    "own_grant": "不能给自己发放积分，请另一位协调员登记。",
     "sold_out": "已经被领完了。",
     "slot_full": "这个时段已约满。",
     "overlap": "这些日期已有人预约借用。",

@@ -206,3 +206,11 @@ def test_only_coordinators_revoke(
     for caller in (claimant, UserFactory(), MerchantFactory()):
         assert_error(revoke(client_as(caller), granted["id"]), 403, "forbidden")
     assert ledger_lines(claimant) == [(20, "volunteer_grant")]
+
+
+def test_staff_cannot_grant_points_to_themselves(coordinator: Any, coordinator_client: Any) -> None:
+    response = grant(coordinator_client, coordinator)
+
+    assert_error(response, 403, "own_grant")
+    assert entries_of(coordinator) == []
+    assert audit_lines("grant_points") == []
