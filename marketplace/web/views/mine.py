@@ -159,6 +159,18 @@ def notifications_read() -> Any:
     return done("已全部标为已读。", url_for("web.notifications_page"))
 
 
+def _inbox_url(page: int) -> str:
+    return url_for("web.notifications_page", page=page if page > 1 else None)
+
+
+@bp.post("/me/notifications/<int:notification_id>/read")
+@login_required
+def mark_notification_read(notification_id: int) -> Any:
+    """One of my notifications is read (someone else's is a 404); back to the same inbox page."""
+    notifications.mark_read(current_user.id, notification_id)
+    return done("已标为已读。", _inbox_url(_page_number()))
+
+
 # --- points and rewards --------------------------------------------------------------------------
 
 
