@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
-from flask import render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from marketplace import clock
@@ -20,7 +20,7 @@ from marketplace.reservations import services as reservations
 from marketplace.reservations import transitions
 from marketplace.reservations.models import Reservation
 from marketplace.reservations.schemas import CancelIn, DeclineIn, PickupIn
-from marketplace.web import bp, forms
+from marketplace.web import bp, forms, subjects
 from marketplace.web.pages import done, login_required, refused
 
 PER_PAGE = 20
@@ -144,7 +144,10 @@ def notifications_page() -> Any:
     items, total, unread = notifications.inbox(current_user.id, False, page, PER_PAGE)
     return render_template(
         "web/notifications.html",
-        items=[(item, messages.render(item.kind, item.payload)) for item in items],
+        items=[
+            (item, messages.render(item.kind, item.payload), subjects.subject_of(item))
+            for item in items
+        ],
         total=total,
         unread=unread,
         page=page,
@@ -157,6 +160,28 @@ def notifications_page() -> Any:
 def notifications_read() -> Any:
     notifications.mark_all_read(current_user.id)
     return done("已全部标为已读。", url_for("web.notifications_page"))
+
+
+def _inbox_url(page: int) -> str:
+    return url_for("web.notifications_page", page=page if page > 1 else None)
+
+
+@bp.post("/me/notifications/<int:notification_id>/read")
+@login_required
+def mark_notification_read(notification_id: int) -> Any:
+    """One of my notifications is read (someone else's is a 404); back to the same inbox page."""
+    notifications.mark_read(current_user.id, notification_id)
+    return done("已标为已读。", _inbox_url(_page_number()))
+
+
+@bp.post("/me/notifications/<int:notification_id>/open")
+@login_required
+def open_notification(notification_id: int) -> Any:
+    """Mark one of my notifications read and go to the page of what it is about, which comes
+    from the notification itself, never from the request."""
+    notification = notifications.mark_read(current_user.id, notification_id)
+    target = subjects.subject_url(subjects.subject_of(notification), current_user)
+    return redirect(target, code=303)
 
 
 # --- points and rewards --------------------------------------------------------------------------
