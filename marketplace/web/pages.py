@@ -21,6 +21,7 @@ from flask import (
 from flask_login import current_user
 
 from marketplace.accounts import auth
+from marketplace.db import SAFE_METHODS
 from marketplace.listings.models import CATEGORIES
 from marketplace.notifications import services as notifications
 from marketplace.web import asset_url, forms, labels
@@ -37,10 +38,22 @@ def login_required(view: F) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
-            return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+            return redirect(url_for("web.login", next=_page_to_return_to()))
         return view(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _page_to_return_to() -> str:
+    """This page; for a form that was sent, the page it was sent from (the form's own address
+    answers only POST), or the home page when that is not a page of this site."""
+    if request.method in SAFE_METHODS:
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return url_for("web.home")
+    page = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return safe_next(page, url_for("web.home"))
 
 
 def staff_required(view: F) -> F:

@@ -4,7 +4,9 @@ only, never kept by the browser or the session), listed by name and prefix, and 
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlalchemy import select
 
 from marketplace.accounts.models import ApiToken
@@ -131,3 +133,28 @@ def test_visitors_are_sent_to_log_in(client):
 
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+def test_visitor_sending_a_form_logs_in_and_returns_to_the_page_it_was_on(client):
+    token = form_token(client, "/login")
+
+    response = client.post(
+        "/me/tokens",
+        data={"name": "x", "csrf_token": token},
+        headers={"Referer": "http://localhost/me/account?tab=tokens"},
+    )
+
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/login"
+    assert parse_qs(location.query)["next"] == ["/me/account?tab=tokens"]
+
+
+@pytest.mark.parametrize("referrer", [None, "https://elsewhere.example/me/account"])
+def test_a_form_sent_from_elsewhere_returns_home_after_logging_in(client, referrer):
+    token = form_token(client, "/login")
+    headers = {"Referer": referrer} if referrer else {}
+
+    response = client.post("/me/tokens", data={"name": "x", "csrf_token": token}, headers=headers)
+
+    assert parse_qs(urlsplit(response.headers["Location"]).query)["next"] == ["/"]
