@@ -239,6 +239,8 @@ _PATTERNED_MESSAGES = tuple(
 )  # fmt: skip
 # A message about one row of a list, e.g. "0.starts_at: Not a valid datetime.".
 _ROW_MESSAGE = re.compile(r"^(\d+)\.\w+: (.+)$")
+# A message about one entry of a list, e.g. "1: Not a valid URL." or "0: Longer than ...".
+_ENTRY_MESSAGE = re.compile(r"^(\d+): (.+)$")
 
 _LENGTH_PREFIXES = {
     "Shorter than minimum length ": "太短，至少 {} 个字。",
@@ -257,6 +259,8 @@ def field_message(message: str) -> str:
             return wording.format(*(_slug_words(group) for group in found.groups()))
     if row := _ROW_MESSAGE.match(message):
         return f"第 {int(row.group(1)) + 1} 行：{field_message(row.group(2))}"
+    if entry := _ENTRY_MESSAGE.match(message):
+        return f"第 {int(entry.group(1)) + 1} 项：{field_message(entry.group(2))}"
     for prefix, wording in _LENGTH_PREFIXES.items():
         if message.startswith(prefix):
             return wording.format(message[len(prefix) :].rstrip("."))
@@ -265,8 +269,6 @@ def field_message(message: str) -> str:
     return message
 
 
-# A message about one entry of a list, e.g. "1: Not a valid URL.".
-_ENTRY_MESSAGE = re.compile(r"^(\d+): (.+)$")
 _MOST_ENTRIES = re.compile(r"^Longer than maximum length (\d+)\.$")
 
 

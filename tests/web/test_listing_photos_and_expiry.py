@@ -220,3 +220,12 @@ def test_a_listing_without_photos_shows_none(client):
     listing = ListingFactory()
 
     assert "<img" not in text_of(client.get(f"/listings/{listing.id}"))
+
+
+def test_a_tag_too_long_is_refused_in_chinese_naming_which_one(browser_as):
+    response = post_give(browser_as(UserFactory()), tags="推车 " + "很" * 21)
+
+    page = text_of(response)
+    assert response.status_code == 422
+    assert '<p class="field-error" id="err-tags">第 2 项：长度须在 1 到 20 个字之间。</p>' in page
+    assert newest_listing() is None
