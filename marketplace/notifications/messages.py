@@ -20,7 +20,7 @@ TEMPLATES: dict[str, str] = {
     "reservation_completed": "「{title}」的交换已完成，感谢参与邻里共享！",
     "reservation_no_show": "「{title}」的预约因未按时领取被记为爽约。",
     "reservation_expired": "「{title}」的预约因未及时确认已过期。",
-    "waitlist_expired": "「{title}」的领取时间已过，您的候补申请未能转为预约，已失效。",
+    "waitlist_expired": "您在「{title}」候补名单上的申请未能转为预约，已失效。{reason}",
     "reservation_promoted": "好消息！您在「{title}」候补名单上的申请已转为预约。",
     "loan_overdue": "借用的「{title}」已超过归还日期（{ends_on}），请尽快归还。",
     "pickup_tomorrow": "提醒：「{title}」的领取时间快到了。",
@@ -35,11 +35,18 @@ TEMPLATES: dict[str, str] = {
 }
 
 
+class _Payload(dict[str, Any]):
+    """A payload in which a field it lacks (an older notification's) reads as nothing."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 def render(kind: str, payload: dict[str, Any]) -> str:
     template = TEMPLATES.get(kind)
     if template is None:
         return kind
     try:
-        return template.format(**payload)
-    except (KeyError, IndexError):
+        return template.format_map(_Payload(payload))
+    except (IndexError, ValueError, AttributeError):
         return template

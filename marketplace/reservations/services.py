@@ -630,13 +630,18 @@ def _fits_now(reservation: Reservation, listing: Listing) -> bool:
     return False
 
 
+# Listing statuses under which a waitlisted claim can never move up.
+LISTINGS_NOTHING_COMES_FROM = ("closed", "expired")
+
+
 def _too_late_to_move_up(reservation: Reservation) -> bool:
     """Whether a waitlisted claim's pick-up window is over, its slot has started or its loan's
     first day has passed (as for claims): moving it up would promise what nobody can take, and
-    a no-show from the next sweep. Also when its listing is closed: everything was handed over,
-    so nothing will come back. ``_too_late_to_move_up_sql`` says the same in SQL."""
+    a no-show from the next sweep. Also when its listing is closed (everything was handed over,
+    so nothing will come back) or expired (out of circulation; a waiting claim would hold one of
+    its claimant's places for nothing). ``_too_late_to_move_up_sql`` says the same in SQL."""
     now = clock.now()
-    if reservation.listing.status == "closed":
+    if reservation.listing.status in LISTINGS_NOTHING_COMES_FROM:
         return True
     if reservation.pickup_window is not None and reservation.pickup_window.ends_at <= now:
         return True
@@ -647,7 +652,9 @@ def _too_late_to_move_up(reservation: Reservation) -> bool:
 
 def _too_late_to_move_up_sql(now: datetime) -> Any:
     return or_(
-        Reservation.listing_id.in_(select(Listing.id).where(Listing.status == "closed")),
+        Reservation.listing_id.in_(
+            select(Listing.id).where(Listing.status.in_(LISTINGS_NOTHING_COMES_FROM))
+        ),
         Reservation.pickup_window_id.in_(
             select(PickupWindow.id).where(PickupWindow.ends_at <= now)
         ),
@@ -810,14 +817,18 @@ def _expire_if_too_late(reservation: Reservation, listing: Listing) -> _Swept:
     nothing, so nothing goes back."""
     if reservation.status != "waitlisted" or not _too_late_to_move_up(reservation):
         return _UNCHANGED
-    why = (
-        "everything was handed over"
-        if listing.status == "closed"
-        else "the pick-up time passed while it waited"
-    )
+    why, reason = _WHY_WAITING_ENDS.get(listing.status, _WHY_WAITING_ENDS["time"])
     transitions.apply(reservation, "expire", None, why)
-    _notify((reservation.claimant_id,), "waitlist_expired", reservation, listing)
+    _notify((reservation.claimant_id,), "waitlist_expired", reservation, listing, reason=reason)
     return _CHANGED
+
+
+# Why a waitlisted claim ended: the event's note, and what its claimant is told.
+_WHY_WAITING_ENDS = {
+    "closed": ("everything was handed over", "已经全部送出。"),
+    "expired": ("the listing expired while it waited", "这条分享已到期。"),
+    "time": ("the pick-up time passed while it waited", "领取时间已过。"),
+}
 
 
 def _missed_after(reservation: Reservation) -> datetime | None:

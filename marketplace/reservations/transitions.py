@@ -9,7 +9,7 @@ pending ----+--> confirmed --+--> picked_up --+--> returned --> completed   (len
    +--> expired (the hold was not confirmed in time)
 waitlisted --> pending (promoted when capacity frees up) | cancelled
            +--> expired (its pick-up window, slot or loan start passed while it waited,
-                         or everything was handed over)
+                         everything was handed over, or the listing expired)
 ```
 """
 
@@ -66,7 +66,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         "expired",
         PLATFORM,
         description="its pick-up window, slot or loan start passed before it could move up, "
-        "or everything was handed over",
+        "everything was handed over, or the listing expired",
     ),
     _t(
         "cancel",

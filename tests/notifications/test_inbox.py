@@ -155,4 +155,4 @@ def test_notification_missing_part_of_its_payload_still_renders(client_as, resid
     response = client_as(resident).get("/api/v1/notifications")
 
     assert response.status_code == 200
-    assert response.json["items"][0]["message"]
+    assert response.json["items"][0]["message"] == "您发布的「旧书包」未通过审核："

@@ -170,6 +170,38 @@ def test_a_claim_waiting_on_a_listing_handed_over_in_full_expires(
     stored = reservation_of(waiting.id)
     assert (stored.status, stored.events[-1].note) == ("expired", "everything was handed over")
     assert notice_kinds(claimant) == ["waitlist_expired"]
+    assert claimant_messages(claimant)[-1].endswith("已失效。已经全部送出。")
+
+
+def test_a_claim_waiting_on_an_expired_listing_expires_and_is_told_why(
+    cli: Any, claimant: Any, owner: Any, owner_client: Any
+) -> None:
+    rice = DonationOfferFactory(
+        owner=owner, quantity=1, per_person_limit=1, expires_at=NOW + timedelta(hours=1)
+    )
+    holder = DonationReservationFactory(listing=rice)
+    waiting = DonationReservationFactory(listing=rice, claimant=claimant, status="waitlisted")
+    assert rice.pickup_windows[0].ends_at > NOW + timedelta(hours=2)
+    move_clock_to(NOW + timedelta(hours=2))
+    assert cli("listings", "expire").exit_code == 0
+    assert stored_listing(rice).status == "expired"
+
+    # Capacity freeing up on an expired listing moves nobody up.
+    cancelled = act(owner_client, holder, "cancel", reason="有事")
+    assert cancelled.status_code == 200, cancelled.json
+    assert reservation_of(waiting.id).status == "waitlisted"
+    output = sweep(cli)
+
+    assert "1 waitlisted claims expired" in output
+    stored = reservation_of(waiting.id)
+    assert (stored.status, stored.events[-1].note) == (
+        "expired",
+        "the listing expired while it waited",
+    )
+    [notice] = notices(claimant)
+    assert notice.kind == "waitlist_expired"
+    texts = claimant_messages(claimant)
+    assert texts[-1].endswith("已失效。这条分享已到期。"), texts
 
 
 def test_a_claim_waiting_for_a_later_window_keeps_waiting(cli: Any) -> None:
@@ -465,3 +497,10 @@ def test_a_sweep_with_nothing_due_changes_nothing(cli: Any, hours: int) -> None:
     assert sweep(cli) == QUIET
 
     assert everything_swept() == before
+
+
+def claimant_messages(user: Any) -> list[str]:
+    """The texts of the user's inbox, oldest first."""
+    from marketplace.notifications.messages import render
+
+    return [render(notice.kind, notice.payload) for notice in notices(user)]
