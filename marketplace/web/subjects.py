@@ -13,10 +13,11 @@ from typing import Any
 from flask import url_for
 
 from marketplace.errors import NotFound
+from marketplace.listings import services as listings
 from marketplace.notifications.models import Notification
 from marketplace.reservations import services as reservations
 
-LISTING, RESERVATION, AWARD, POINTS = "listing", "reservation", "award", "points"
+LISTING, MATCH, RESERVATION, AWARD, POINTS = "listing", "match", "reservation", "award", "points"
 
 # What each kind of notification (marketplace/notifications/messages.py) is about.
 SUBJECTS: dict[str, str] = {
@@ -26,7 +27,7 @@ SUBJECTS: dict[str, str] = {
     "listing_restored": LISTING,
     "listing_expiring": LISTING,
     "listing_expired": LISTING,
-    "match_found": LISTING,
+    "match_found": MATCH,
     "request_fulfilled": LISTING,
     "claim_received": RESERVATION,
     "reservation_confirmed": RESERVATION,
@@ -50,13 +51,20 @@ SUBJECTS: dict[str, str] = {
 }
 
 # The payload key naming which one; the points page is the user's own, so it needs none.
-ID_KEYS: dict[str, str] = {LISTING: "listing_id", RESERVATION: "reservation_id", AWARD: "award_id"}
+ID_KEYS: dict[str, str] = {
+    LISTING: "listing_id",
+    MATCH: "listing_id",
+    RESERVATION: "reservation_id",
+    AWARD: "award_id",
+}
 
 
 @dataclass(frozen=True)
 class Subject:
     what: str
     id: int | None = None
+    # A match: the reader's own listing it was found for.
+    yours: int | None = None
 
 
 def subject_of(notification: Notification) -> Subject | None:
@@ -67,21 +75,42 @@ def subject_of(notification: Notification) -> Subject | None:
     key = ID_KEYS.get(what)
     if key is None:
         return Subject(what)
-    value = (notification.payload or {}).get(key)
+    payload = notification.payload or {}
+    value = _id(payload.get(key))
+    if value is None:
+        return None
+    return Subject(what, value, _id(payload.get("your_listing_id")) if what == MATCH else None)
+
+
+def _id(value: Any) -> int | None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         return None
-    return Subject(what, value)
+    return value
 
 
 def subject_url(subject: Subject | None, reader: Any) -> str:
     """The page that shows the subject to the notification's reader; the inbox otherwise."""
     if subject is None:
         return url_for("web.notifications_page")
+    if subject.what == MATCH:
+        return _match_page(subject, reader)
     return PAGES[subject.what](subject.id, reader)
 
 
 def _listing_page(listing_id: int | None, _reader: Any) -> str:
     return url_for("web.listing", listing_id=listing_id)
+
+
+def _match_page(subject: Subject, reader: Any) -> str:
+    """The matching listing; when the match was found for the reader's own request, with that
+    request named, so that claiming the offer fulfils it."""
+    try:
+        yours = listings.get_listing(reader, subject.yours) if subject.yours else None
+    except NotFound:
+        yours = None
+    if yours is None or yours.side != "request" or not yours.is_managed_by(reader):
+        return _listing_page(subject.id, reader)
+    return url_for("web.listing", listing_id=subject.id, request_id=yours.id)
 
 
 def _reservation_page(reservation_id: int | None, reader: Any) -> str:

@@ -13,7 +13,7 @@ from marketplace.notifications import messages
 from marketplace.notifications.models import Notification
 from marketplace.web import subjects
 from tests.factories import UserFactory
-from tests.listing_factories import ItemOfferFactory, NotificationFactory
+from tests.listing_factories import ItemOfferFactory, ItemRequestFactory, NotificationFactory
 from tests.reservation_factories import ReservationFactory
 from tests.web.pages import form_token, form_values, text_of
 
@@ -147,6 +147,43 @@ def test_a_match_leads_to_the_new_listing(browser_as):
     response = post_from_inbox(browser_as(user), f"/me/notifications/{notice.id}/open")
 
     assert response.headers["Location"] == "/listings/31"
+
+
+def test_a_match_for_the_readers_request_opens_the_offer_ready_to_fulfil_it(browser_as):
+    wanted = ItemRequestFactory(title="需要婴儿车")
+    offer = ItemOfferFactory(title="婴儿车")
+    notice = NotificationFactory(
+        user=wanted.owner,
+        kind="match_found",
+        payload={"listing_id": offer.id, "title": "婴儿车", "your_listing_id": wanted.id},
+    )
+    browser = browser_as(wanted.owner)
+
+    response = post_from_inbox(browser, f"/me/notifications/{notice.id}/open")
+
+    assert response.headers["Location"] == f"/listings/{offer.id}?request_id={wanted.id}"
+    page = text_of(browser.get(response.headers["Location"]))
+    assert f'name="request_id" value="{wanted.id}"' in page
+
+
+@pytest.mark.parametrize("whose", ["an offer of the reader's", "someone else's request"])
+def test_a_match_names_no_request_unless_it_was_found_for_the_readers_own(browser_as, whose):
+    reader = UserFactory()
+    yours = (
+        ItemOfferFactory(owner=reader)
+        if whose == "an offer of the reader's"
+        else ItemRequestFactory()
+    )
+    found = ItemRequestFactory() if whose == "an offer of the reader's" else ItemOfferFactory()
+    notice = NotificationFactory(
+        user=reader,
+        kind="match_found",
+        payload={"listing_id": found.id, "title": found.title, "your_listing_id": yours.id},
+    )
+
+    response = post_from_inbox(browser_as(reader), f"/me/notifications/{notice.id}/open")
+
+    assert response.headers["Location"] == f"/listings/{found.id}"
 
 
 @pytest.mark.parametrize(
