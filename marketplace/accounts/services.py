@@ -190,22 +190,37 @@ def _open_login_session(user: User) -> str:
 
 def user_for_session_key(session_key: str) -> User | None:
     """The active user of an open login session, or None."""
-    user = db.session.scalars(
-        _user_by_session_statement(), {"digest": _digest(session_key)}
-    ).first()
-    if user is None or not user.is_active:
+    user = _user_holding(LoginSession, "key_hash", session_key)
+    if user is None:
         return None
     user.login_session_key = session_key
     return user
 
 
+Credential = type[LoginSession] | type[ApiToken]
+
+
+def _user_holding(credential: Credential, digest_column: str, secret: str) -> User | None:
+    """The active user whose unrevoked credential (a login session, an API token) has this
+    secret, or None."""
+    user = db.session.scalars(
+        _user_by_credential_statement(credential, digest_column), {"digest": _digest(secret)}
+    ).first()
+    return user if user is not None and user.is_active else None
+
+
 @cache
-def _user_by_session_statement() -> Select[tuple[User]]:
-    # Built once: every request of a signed-in page runs it.
+def _user_by_credential_statement(
+    credential: Credential, digest_column: str
+) -> Select[tuple[User]]:
+    # Built once for each kind of credential: every signed-in request runs it.
     return (
         select(User)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.key_hash == bindparam("digest"), LoginSession.revoked_at.is_(None))
+        .join(credential, credential.user_id == User.id)
+        .where(
+            getattr(credential, digest_column) == bindparam("digest"),
+            credential.revoked_at.is_(None),
+        )
     )
 
 
@@ -281,23 +296,10 @@ def revoke_token(user: User, token_id: int) -> None:
     db.session.commit()
 
 
-@cache
-def _user_by_token_statement() -> Select[tuple[User]]:
-    # Built once: every request with a bearer token runs it.
-    return (
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None))
-    )
-
-
 def user_for_token(secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    user = db.session.scalars(_user_by_token_statement(), {"digest": _digest(secret)}).first()
-    if user is None or not user.is_active:
-        return None
-    return user
+    return _user_holding(ApiToken, "token_hash", secret)
 
 
 # --- staff actions on users and organisations ----------------------------------------------------
