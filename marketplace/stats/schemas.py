@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 from marshmallow import fields, validate
+
+# Days a period may name: wide enough for any real report, and far from the calendar's ends,
+# where turning a local day into UTC times would run off the calendar.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+DAY_IN_RANGE = validate.Range(
+    min=FIRST_DAY, max=LAST_DAY, error=f"Give a day from {FIRST_DAY} to {LAST_DAY}."
+)
 
 
 class PeriodArgs(ma.Schema):
     from_ = fields.Date(
-        data_key="from", metadata={"description": "First local day (default: 30 days ago)"}
+        data_key="from",
+        validate=DAY_IN_RANGE,
+        metadata={"description": "First local day (default: 30 days ago)"},
     )
-    to = fields.Date(metadata={"description": "Last local day, included (default: today)"})
+    to = fields.Date(
+        validate=DAY_IN_RANGE,
+        metadata={"description": "Last local day, included (default: today)"},
+    )
 
 
 class StatsArgs(PeriodArgs):

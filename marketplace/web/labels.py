@@ -228,6 +228,8 @@ _PATTERNED_MESSAGES = tuple(
         (r"^Can be at most (\d+) days ahead; renew it later\.$",
          "最多只能设到 {0} 天以内；到期前可以再续期。"),
         (r"^Length must be between (\d+) and (\d+)\.$", "长度须在 {0} 到 {1} 个字之间。"),
+        (r"^Give a day from (\d{4})-\d\d-\d\d to (\d{4})-\d\d-\d\d\.$",
+         "请选择 {0} 年到 {1} 年之间的日期。"),
         (r"^A (\w+) needs a parent \(([\w, ]+)\)\.$", "{0}要放在{1}下面，请选择上级地点。"),
         (r"^A (\w+) cannot be placed under a (\w+)\.$", "{0}不能放在{1}下面。"),
         (r'^(\w+): each interval is \["HH:MM", "HH:MM"\]\.$',

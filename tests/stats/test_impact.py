@@ -182,3 +182,14 @@ def test_a_period_that_ends_before_it_starts_is_invalid(client_as: Any) -> None:
 
     assert response.status_code == 422
     assert list(response.json["error"]["details"]["fields"]) == ["from"]
+
+
+def test_a_day_off_the_calendar_is_invalid_not_an_error(client_as: Any) -> None:
+    merchant = MerchantFactory()
+
+    response = impact(
+        client_as(merchant), merchant.organisation_id, **{"from": "0001-01-01", "to": "0001-01-01"}
+    )
+
+    assert response.status_code == 422
+    assert sorted(response.json["error"]["details"]["fields"]) == ["from", "to"]

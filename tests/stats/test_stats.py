@@ -169,6 +169,8 @@ def test_a_period_that_ends_before_it_starts_is_invalid(coordinator_client: Any)
         ("from=yesterday", "from"),
         ("format=xml", "format"),
         ("from=2000-01-01&to=2026-11-30", "from"),
+        ("from=0001-01-01&to=2000-01-05", "from"),
+        ("from=2100-12-30&to=9999-12-31", "to"),
     ],
 )
 def test_bad_arguments_are_invalid(coordinator_client: Any, query: str, field: str) -> None:
