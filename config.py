@@ -142,6 +142,9 @@ def common_settings(instance_path: Path) -> dict[str, Any]:
         "RESERVATION_MAX_ACTIVE": _env_int("MARKETPLACE_MAX_ACTIVE_RESERVATIONS", 5),
         # Minutes after a pick-up window or skill slot ends before a claim counts as a no-show.
         "RESERVATION_NO_SHOW_GRACE_MINUTES": _env_int("MARKETPLACE_NO_SHOW_GRACE_MINUTES", 30),
+        # How many days ahead a loan may start: a booking years out would hold the item for a
+        # promise nobody can plan around.
+        "RESERVATION_LOAN_DAYS_AHEAD": _env_int("MARKETPLACE_LOAN_DAYS_AHEAD", 90),
         # Wrong pick-up codes allowed before the pick-up is locked, and for how long.
         "PICKUP_MAX_FAILURES": _env_int("MARKETPLACE_PICKUP_MAX_FAILURES", 5),
         "PICKUP_LOCK_MINUTES": _env_int("MARKETPLACE_PICKUP_LOCK_MINUTES", 15),

@@ -241,8 +241,11 @@ def _take_loan_period(listing: Listing, request: Claim, reservation: Reservation
     if starts_on is None or ends_on is None:
         raise Invalid({"starts_on": "Give starts_on and ends_on for a loan."})
     errors: dict[str, str] = {}
+    days_ahead = _config("RESERVATION_LOAN_DAYS_AHEAD")
     if starts_on < local_today():
         errors["starts_on"] = "Cannot start in the past."
+    elif starts_on > local_today() + timedelta(days=days_ahead):
+        errors["starts_on"] = f"Can start at most {days_ahead} days from today."
     if ends_on < starts_on:
         errors["ends_on"] = "Must be on or after starts_on."
     elif listing.max_lend_days and (ends_on - starts_on).days + 1 > listing.max_lend_days:

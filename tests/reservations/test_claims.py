@@ -240,6 +240,7 @@ def test_loan_is_claimed_for_a_period_within_max_lend_days(claimant_client: Any)
         (-1, 1, ("starts_on",)),  # started yesterday
         (1, 8, ("ends_on",)),  # eight days, seven allowed
         (3, -1, ("ends_on",)),  # ends before it starts
+        (91, 1, ("starts_on",)),  # more than 90 days ahead
     ],
 )
 def test_loan_period_rules(
@@ -253,6 +254,23 @@ def test_loan_period_rules(
     )
 
     assert_field_errors(response, *fields)
+
+
+def test_loan_may_start_as_far_ahead_as_configured(claimant_client: Any) -> None:
+    drill = LendOfferFactory(max_lend_days=7)
+    starts_on = local_today() + timedelta(days=90)
+
+    response = claim(claimant_client, drill, starts_on=starts_on, ends_on=starts_on)
+
+    assert response.status_code == 201, response.json
+
+
+def test_a_loan_at_the_calendars_end_is_refused_not_an_error(claimant_client: Any) -> None:
+    drill = LendOfferFactory(max_lend_days=7)
+
+    response = claim(claimant_client, drill, starts_on="9999-12-31", ends_on="9999-12-31")
+
+    assert_field_errors(response, "starts_on")
 
 
 def test_loan_claim_needs_both_dates_and_no_units(claimant_client: Any) -> None:

@@ -16,7 +16,7 @@ from marketplace.listings.models import Listing
 from marketplace.moderation.models import Report
 from marketplace.reservations.models import Reservation
 from tests.factories import CommunityFactory, CoordinatorFactory, MerchantFactory, UserFactory
-from tests.listing_factories import DonationOfferFactory, ListingFactory
+from tests.listing_factories import DonationOfferFactory, LendOfferFactory, ListingFactory
 from tests.reservation_factories import DonationReservationFactory, organisation_listing
 from tests.web.pages import post_form, text_of
 
@@ -197,6 +197,21 @@ def test_a_sold_out_claim_says_so_on_the_listing_page(browser_as):
 
     assert response.status_code == 409
     assert "已经被领完了" in text_of(response)
+
+
+def test_a_loan_too_far_ahead_is_refused_in_chinese_on_the_listing_page(browser_as):
+    drill = LendOfferFactory(max_lend_days=7)
+    day = (clock.now() + timedelta(days=120)).date().isoformat()
+
+    response = post_form(
+        browser_as(UserFactory()),
+        f"/listings/{drill.id}/claim",
+        {"starts_on": day, "ends_on": day},
+    )
+
+    assert response.status_code == 422
+    assert "最多只能预约 90 天以内开始的借用。" in text_of(response)
+    assert db.session.scalars(select(Reservation)).all() == []
 
 
 def test_the_owner_cannot_claim_their_own_listing(browser_as):
