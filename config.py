@@ -145,6 +145,9 @@ def common_settings(instance_path: Path) -> dict[str, Any]:
         # How many days ahead a loan may start: a booking years out would hold the item for a
         # promise nobody can plan around.
         "RESERVATION_LOAN_DAYS_AHEAD": _env_int("MARKETPLACE_LOAN_DAYS_AHEAD", 90),
+        # How long before its slot a skill session may begin (be "picked up"): a session that
+        # could begin and be completed days ahead would earn points for hours not yet served.
+        "RESERVATION_EARLY_START_MINUTES": _env_int("MARKETPLACE_SESSION_EARLY_MINUTES", 30),
         # Wrong pick-up codes allowed before the pick-up is locked, and for how long.
         "PICKUP_MAX_FAILURES": _env_int("MARKETPLACE_PICKUP_MAX_FAILURES", 5),
         "PICKUP_LOCK_MINUTES": _env_int("MARKETPLACE_PICKUP_LOCK_MINUTES", 15),

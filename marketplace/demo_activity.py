@@ -23,6 +23,8 @@ MARKET, BARBER = "market@qingxi.example", "barber@qingxi.example"
 COORDINATOR = "coordinator@qingxi.example"
 
 # (claimant, listing title, claim details, who completes) — each runs claim → confirm → pick-up → complete.
+# Hand-overs happen as the demo loads, so sessions are those starting in a few minutes (slot 0)
+# and loans start today.
 EXCHANGES: tuple[tuple[str, str, dict[str, Any], str], ...] = (
     ("liu@qingxi.example", "爱心大米", {"quantity": 1, "window": 0}, "claimant"),
     ("sun@qingxi.example", "爱心大米", {"quantity": 1, "window": 0}, "claimant"),
@@ -30,17 +32,17 @@ EXCHANGES: tuple[tuple[str, str, dict[str, Any], str], ...] = (
     ("liu@qingxi.example", "闲置电饭煲", {}, "owner"),
     ("zhang@qingxi.example", "老人免费理发", {"slot": 0}, "claimant"),
     ("sun@qingxi.example", "智能手机使用教学", {"slot": 0}, "claimant"),
-    ("tom@qingxi.example", "冲击电钻出借", {"loan_days": (1, 2)}, "owner"),
+    ("tom@qingxi.example", "冲击电钻出借", {"loan_days": (0, 1)}, "owner"),
     (
         "zhao@qingxi.example",
         "血压计出借",
-        {"loan_days": (1, 3), "request": "需要血压计"},
+        {"loan_days": (0, 2), "request": "需要血压计"},
         "claimant",
     ),
     (
         "chen@qingxi.example",
         "冲击电钻出借",
-        {"loan_days": (3, 4), "request": "需要一台电钻"},
+        {"loan_days": (0, 1), "request": "需要一台电钻"},
         "claimant",
     ),
 )

@@ -34,12 +34,17 @@ class DemoListing:
     extra: dict[str, Any] = field(default_factory=dict)
     # (days ahead, "HH:MM" start, "HH:MM" end, capacity) for skills
     slots: tuple[tuple[int, str, str, int], ...] = ()
+    # (minutes long, capacity) of a session starting a few minutes after the demo loads: the
+    # demo history holds one, as a session can begin only shortly before its slot.
+    session_starting_soon: tuple[int, int] | None = None
     # (days ahead, "HH:MM" start, "HH:MM" end, place name) for donations
     windows: tuple[tuple[int, str, str, str], ...] = ()
     needed_in_days: int | None = None
     # Left waiting in the coordinators' queue instead of approved.
     pending: bool = False
 
+
+SESSION_STARTS_IN = timedelta(minutes=10)
 
 ZHANG, LIU, CHEN, ZHAO = (
     "zhang@qingxi.example",
@@ -301,6 +306,7 @@ LISTINGS: tuple[DemoListing, ...] = (
         SKILL_STATION,
         "每周为六十岁以上老人免费理发，请按时段预约。",
         slots=((2, "09:00", "10:00", 4), (2, "10:00", "11:00", 4), (9, "09:00", "10:00", 4)),
+        session_starting_soon=(60, 2),
     ),
     DemoListing(
         CHEN,
@@ -334,6 +340,7 @@ LISTINGS: tuple[DemoListing, ...] = (
         TALK_ZONE,
         "教老人用微信视频、扫码付款、挂号。",
         slots=((5, "09:30", "11:00", 5),),
+        session_starting_soon=(90, 3),
     ),
     DemoListing(
         TOM,
@@ -624,6 +631,17 @@ def _listing_data(spec: DemoListing, places: dict[str, Any]) -> dict[str, Any]:
             {"starts_at": _local(days, start), "ends_at": _local(days, end), "capacity": capacity}
             for days, start, end, capacity in spec.slots
         ]
+    if spec.session_starting_soon:
+        minutes, capacity = spec.session_starting_soon
+        starts_at = clock.now().replace(second=0, microsecond=0) + SESSION_STARTS_IN
+        data["slots"].insert(
+            0,
+            {
+                "starts_at": starts_at,
+                "ends_at": starts_at + timedelta(minutes=minutes),
+                "capacity": capacity,
+            },
+        )
     if spec.windows:
         data["pickup_windows"] = [
             {

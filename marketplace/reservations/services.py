@@ -429,6 +429,7 @@ def pickup(actor: Any, reservation_id: int, code: str) -> Reservation:
     transitions.find("pickup", reservation)
     if not reservation.is_provider(actor):
         raise Forbidden("Only the owner hands over.")
+    _refuse_too_early(reservation)
     _check_pickup_code(reservation, code)
     transitions.apply(reservation, "pickup", actor)
     reservation.pickup_failures = 0
@@ -436,6 +437,27 @@ def pickup(actor: Any, reservation_id: int, code: str) -> Reservation:
         capacity.hand_over_units(listing.id, reservation.quantity)
         capacity.follow_capacity(listing)
     return _finish(reservation, "pickup", actor, notify=reservation.claimant_id)
+
+
+def _refuse_too_early(reservation: Reservation) -> None:
+    """A skill session begins at most RESERVATION_EARLY_START_MINUTES before its slot, and a
+    lent item goes out from its loan's first day: points are paid for the slot's hours and the
+    loan's days, so neither may be over before it was due to start."""
+    if reservation.slot is not None:
+        early = timedelta(minutes=_config("RESERVATION_EARLY_START_MINUTES"))
+        opens_at = reservation.slot.starts_at - early
+        if clock.now() < opens_at:
+            raise Conflict(
+                "too_early",
+                "The session can begin only shortly before its slot starts.",
+                details={"from": opens_at.isoformat()},
+            )
+    elif reservation.starts_on is not None and local_today() < reservation.starts_on:
+        raise Conflict(
+            "too_early",
+            "The item is handed over from the loan's first day.",
+            details={"from": reservation.starts_on.isoformat()},
+        )
 
 
 def _check_pickup_code(reservation: Reservation, code: str) -> None:

@@ -81,7 +81,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         "confirmed",
         "picked_up",
         PROVIDER,
-        description="handed over; needs the claimant's code",
+        description="handed over; needs the claimant's code, and comes no earlier than the "
+        "loan's first day or shortly before the skill slot",
     ),
     _t(
         "no_show",

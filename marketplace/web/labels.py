@@ -157,6 +157,7 @@ ERROR_CODES = {
     "stale_version": "内容已被修改，请刷新后重新编辑。",
     "wrong_code": "领取码不正确。",
     "pickup_locked": "领取码错误次数太多，请稍后再试。",
+    "too_early": "还没到时间：技能服务临近时段开始才能开始，借用的物品从借用第一天起交付。",
     "email_taken": "这个邮箱已注册。",
     "phone_taken": "这个手机号已注册。",
     "organisation_exists": "这个组织名称已被注册。",

@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from itertools import combinations, pairwise
 from typing import Any
 
+from flask import current_app
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -481,12 +482,22 @@ def expected_move(
     if action == "cancel" and by != "claimant" and not with_reason:
         return "reason_required"
     if action == "pickup":
+        if too_early_to_hand_over(reservation):
+            return "too_early"
         locked = reservation.pickup_locked_until
         if locked is not None and locked > clock.now():
             return "pickup_locked"
         if not right_code:
             return "wrong_code"
     return moves[reservation.status]
+
+
+def too_early_to_hand_over(reservation: Reservation) -> bool:
+    """A session begins at most the configured minutes before its slot; a loan on its first day."""
+    if reservation.slot is not None:
+        early = timedelta(minutes=current_app.config["RESERVATION_EARLY_START_MINUTES"])
+        return clock.now() < reservation.slot.starts_at - early
+    return reservation.starts_on is not None and local_today() < reservation.starts_on
 
 
 def taken(reservations: list[Reservation], statuses: tuple[str, ...] = TAKING) -> int:

@@ -11,7 +11,7 @@ from marketplace.errors import Forbidden
 from marketplace.reservations import transitions
 from marketplace.reservations.models import STATUSES
 from tests.listing_factories import ItemOfferFactory, LendOfferFactory
-from tests.reservation_factories import ReservationFactory
+from tests.reservation_factories import ReservationFactory, local_today
 from tests.reservations.helpers import act, assert_error, reservation_of
 
 # The design's diagram, edge by edge: (action, from, to, for which listings).
@@ -141,8 +141,10 @@ def test_each_action_from_each_state(
 
     outcomes = {}
     for status in STATUSES:
+        # Loans start today: a lent item is handed over from its loan's first day.
+        starts = {"starts_on": local_today()} if kind == "lend" else {}
         reservation = ReservationFactory(
-            listing=listing_factory(owner=owner), claimant=claimant, status=status
+            listing=listing_factory(owner=owner), claimant=claimant, status=status, **starts
         )
         extra = {"code": reservation.pickup_code} if endpoint == "pickup" else {}
         response = act(client, reservation, endpoint, **body, **extra)

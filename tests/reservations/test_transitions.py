@@ -10,7 +10,12 @@ import pytest
 
 from marketplace import clock
 from tests.factories import CoordinatorFactory, MerchantFactory
-from tests.listing_factories import DonationOfferFactory, ItemOfferFactory, LendOfferFactory
+from tests.listing_factories import (
+    DonationOfferFactory,
+    ItemOfferFactory,
+    LendOfferFactory,
+    SkillOfferFactory,
+)
 from tests.reservation_factories import (
     DonationReservationFactory,
     LoanReservationFactory,
@@ -273,6 +278,64 @@ def test_pickup_lock_is_configurable(
 
     assert 60 <= assert_error(locked, 409, "pickup_locked")["retry_after"] <= 61
     assert unlocked.status_code == 200
+
+
+def test_a_skill_session_begins_only_shortly_before_its_slot(
+    owner_client: Any, owner: Any, claimant: Any
+) -> None:
+    haircut = SkillOfferFactory(owner=owner)
+    reservation = ReservationFactory(listing=haircut, claimant=claimant, status="confirmed")
+    starts_at = haircut.slots[0].starts_at
+    assert starts_at - NOW > timedelta(hours=2)
+
+    refused = act(owner_client, reservation, "pickup", code=reservation.pickup_code)
+
+    opens_at = starts_at - timedelta(minutes=30)
+    assert assert_error(refused, 409, "too_early") == {"from": opens_at.isoformat()}
+    stored = reservation_of(reservation.id)
+    assert (stored.status, stored.pickup_failures) == ("confirmed", 0)
+
+    clock.freeze(opens_at)
+    begun = act(owner_client, reservation, "pickup", code=reservation.pickup_code)
+
+    assert begun.status_code == 200, begun.json
+    assert begun.json["status"] == "picked_up"
+
+
+def test_too_early_is_told_before_the_code_is_checked(owner_client: Any, owner: Any) -> None:
+    """A wrong code sent too early costs no attempt: nothing could have been handed over."""
+    reservation = ReservationFactory(listing=SkillOfferFactory(owner=owner), status="confirmed")
+
+    response = act(owner_client, reservation, "pickup", code=wrong_code_for(reservation))
+
+    assert_error(response, 409, "too_early")
+    assert reservation_of(reservation.id).pickup_failures == 0
+
+
+def test_how_early_a_session_may_begin_is_configurable(
+    app: Any, owner_client: Any, owner: Any
+) -> None:
+    app.config["RESERVATION_EARLY_START_MINUTES"] = 24 * 60
+    reservation = ReservationFactory(listing=SkillOfferFactory(owner=owner), status="confirmed")
+
+    response = act(owner_client, reservation, "pickup", code=reservation.pickup_code)
+
+    assert response.status_code == 200, response.json
+
+
+def test_a_lent_item_goes_out_from_the_loans_first_day(owner_client: Any, owner: Any) -> None:
+    tomorrow = local_today() + timedelta(days=1)
+    reservation = LoanReservationFactory(
+        listing=LendOfferFactory(owner=owner), status="confirmed", starts_on=tomorrow
+    )
+
+    refused = act(owner_client, reservation, "pickup", code=reservation.pickup_code)
+
+    assert assert_error(refused, 409, "too_early") == {"from": tomorrow.isoformat()}
+    clock.advance(timedelta(days=1))
+    handed_over = act(owner_client, reservation, "pickup", code=reservation.pickup_code)
+    assert handed_over.status_code == 200, handed_over.json
+    assert handed_over.json["status"] == "picked_up"
 
 
 def test_pickup_of_an_unconfirmed_claim_is_an_invalid_transition(
