@@ -47,6 +47,7 @@ from marketplace.search.analysis import (
     whole_words,
     word_terms,
 )
+from marketplace.search.glossary import translations
 from marketplace.search.index import (
     Changes,
     Document,
@@ -82,6 +83,9 @@ KEYWORD_FIELDS = ("title", "tags", "body")
 COMMON_WORD_SHARE = 0.05
 COMMON_WORD_MIN_DOCUMENTS = 1000
 FACET_FIELDS = ("category", "kind")
+# Weight of a query word's translation (``glossary``) against the word itself: a listing in the
+# query's own language ranks first, one in the other language still comes up.
+TRANSLATION_BOOST = 0.35
 
 
 class AnalysedText(TEXT):
@@ -187,7 +191,20 @@ def build_text_query(text: str) -> Query | None:
         parts.append(
             _Union([And([Term("pinyin", word) for word in latin]), Term("pinyin", "".join(latin))])
         )
+    parts.extend(_translated(text))
     return _Union(parts) if parts else None
+
+
+def _translated(text: str) -> list[Query]:
+    """The query's words in the other language (``glossary``), ranked below its own words."""
+    clauses = []
+    for group in translations(whole_words(word_terms(text))):
+        words = [_Union([Term(field, term) for field in KEYWORD_FIELDS]) for term in group]
+        if len(words) == 1:
+            clauses.append(_Union(words[0].subqueries, boost=TRANSLATION_BOOST))
+        else:
+            clauses.append(And(words, boost=TRANSLATION_BOOST))
+    return clauses
 
 
 def keywords_of(text: str, how_many: int, searcher: Searcher) -> list[str]:

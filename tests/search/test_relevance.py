@@ -83,6 +83,35 @@ def test_judged_query_finds_its_listing_in_the_top_3(client, judged, query):
     assert not set(ids_of(body)) & judged.hidden
 
 
+CROSS_LANGUAGE = [
+    query for query in corpus.JUDGED_QUERIES if query.style == "english" and query.also_relevant
+]
+
+
+@pytest.mark.parametrize("query", CROSS_LANGUAGE, ids=_label)
+def test_an_english_query_also_finds_the_thing_written_in_chinese_ranked_below(
+    client, judged, query
+):
+    ranked = [judged.keys[listing_id] for listing_id in ids_of(search(client, query.text))]
+
+    for key in query.also_relevant:
+        assert key in ranked[:10], (key, ranked[:10])
+        assert ranked.index(query.expected) < ranked.index(key), ranked[:10]
+
+
+@pytest.mark.parametrize(
+    ("text", "english", "chinese"),
+    [("吉他", "guitar_en", "guitar"), ("婴儿车", "stroller_en", "stroller")],
+)
+def test_a_chinese_query_also_finds_the_thing_written_in_english_ranked_below(
+    client, judged, text, english, chinese
+):
+    ranked = [judged.keys[listing_id] for listing_id in ids_of(search(client, text))]
+
+    assert english in ranked[:10], ranked[:10]
+    assert ranked.index(chinese) < ranked.index(english)
+
+
 def test_the_judged_set_covers_every_style_with_enough_queries():
     styles = {query.style for query in corpus.JUDGED_QUERIES}
 
