@@ -18,12 +18,17 @@ from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.extensions import db
 from marketplace.listings import services as listings
 from marketplace.listings.models import Listing
-from marketplace.listings.signals import listing_submitted
+from marketplace.listings.signals import listing_submitted, listing_taken_down
 from marketplace.moderation.models import ModerationAction, Report
 from marketplace.moderation.words import find_prohibited_word
 from marketplace.notifications import services as notifications
 
 # action -> (moderation states it applies to, resulting state, notification kind)
+# What claimants of a listing that moderation takes down are told.
+TAKEN_DOWN_BY_COORDINATOR = "社区协调员下架了这条分享"
+HIDDEN_AFTER_REPORTS = "这条分享被多位邻居举报，已暂停，等待社区协调员核查"
+OWNER_SUSPENDED = "发布者的账号已被停用"
+
 LISTING_ACTIONS: dict[str, tuple[frozenset[str], str, str]] = {
     "approve": (frozenset({"pending"}), "approved", "listing_approved"),
     "reject": (frozenset({"pending", "approved", "hidden"}), "rejected", "listing_rejected"),
@@ -119,6 +124,8 @@ def moderate_listing(actor: User, listing_id: int, action: str, reason: str) -> 
     listing.moderation, listing.moderation_reason = new_state, reason
     listing.hidden_with_owner = False
     try:
+        if new_state in ("hidden", "rejected"):
+            listing_taken_down.send(listing, actor=actor, reason=TAKEN_DOWN_BY_COORDINATOR)
         resolved = _resolve_open_reports_of_listing(
             actor,
             listing.id,
@@ -273,6 +280,7 @@ def _hide_if_reported_enough(listing: Listing) -> None:
         return
     reason = f"reported by {reporters} residents; hidden until a coordinator reviews it"
     listing.moderation, listing.moderation_reason = "hidden", reason
+    listing_taken_down.send(listing, actor=None, reason=HIDDEN_AFTER_REPORTS)
     record(None, "auto_hide_listing", "listing", listing.id, reason, reporters=reporters)
     notifications.queue(
         listing.owner_id,
@@ -351,9 +359,10 @@ def on_user_suspended(user: User, *, actor: User, reason: str) -> None:
     hidden = []
     for listing in db.session.scalars(
         select(Listing).where(Listing.owner_id == user.id, Listing.moderation == "approved")
-    ):
+    ).all():
         listing.moderation, listing.moderation_reason = "hidden", "owner suspended"
         listing.hidden_with_owner = True
+        listing_taken_down.send(listing, actor=actor, reason=OWNER_SUSPENDED)
         hidden.append(listing.id)
     record(actor, "suspend_user", "user", user.id, reason, hidden_listings=hidden)
 

@@ -592,9 +592,25 @@ WITHDRAWN_REASON = "发布者撤下了这条分享"
 
 
 def cancel_claims_of_withdrawn(listing: Listing, actor: Any, **_: Any) -> None:
-    """Cancel a withdrawn listing's claims that are not handed over yet (waiting, pending or
-    confirmed; a lent item that is out stays on loan until it is back) and tell the
-    claimants. Runs in the withdrawal's transaction, under its lock on the listing."""
+    """Receiver of listing_withdrawn, in the withdrawal's transaction, under its lock on the
+    listing."""
+    _cancel_open_claims(listing, actor, WITHDRAWN_REASON)
+
+
+def cancel_claims_of_taken_down(listing: Listing, actor: Any, reason: str, **_: Any) -> None:
+    """Receiver of listing_taken_down: nothing more is handed over from a listing moderation
+    took down, so nobody waits for it or is marked a no-show for not coming."""
+    # Writing the listing's new state first takes its row lock on PostgreSQL (SQLite's writers
+    # hold the database's), so a claim made at the same moment has either committed, and is
+    # found below, or waits for this transaction and then finds the listing not public.
+    db.session.flush()
+    _cancel_open_claims(listing, actor, reason)
+
+
+def _cancel_open_claims(listing: Listing, actor: Any, reason: str) -> None:
+    """Cancel the listing's claims that are not handed over yet (waiting, pending or confirmed;
+    a lent item that is out stays on loan until it is back), give their capacity back and tell
+    the claimants why."""
     open_claims = db.session.scalars(
         select(Reservation)
         .where(
@@ -605,7 +621,7 @@ def cancel_claims_of_withdrawn(listing: Listing, actor: Any, **_: Any) -> None:
     ).all()
     for reservation in open_claims:
         held = reservation.holds_capacity
-        transitions.apply(reservation, "cancel", actor, WITHDRAWN_REASON)
+        transitions.apply(reservation, "cancel", actor, reason)
         if held:
             _give_back(reservation, listing)
         _notify(
@@ -613,9 +629,10 @@ def cancel_claims_of_withdrawn(listing: Listing, actor: Any, **_: Any) -> None:
             "reservation_cancelled",
             reservation,
             listing,
-            reason=WITHDRAWN_REASON,
+            reason=reason,
         )
         reservation_changed.send(reservation, action="cancel", actor=actor)
+    capacity.follow_capacity(listing)  # what it has left, should it be restored
 
 
 def promote_waitlist(listing: Listing) -> list[Reservation]:

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from marketplace.listings import services as listings
-from marketplace.listings.signals import listing_withdrawn
+from marketplace.listings.signals import listing_taken_down, listing_withdrawn
 from marketplace.reservations import services
 from marketplace.reservations.transitions import as_markdown
 
@@ -18,6 +18,7 @@ reservations_cli = AppGroup("reservations", help="Reservation upkeep.")
 def init_app(app: Flask) -> None:
     listings.set_booked_periods(services.booked_periods)
     listing_withdrawn.connect(services.cancel_claims_of_withdrawn)
+    listing_taken_down.connect(services.cancel_claims_of_taken_down)
     app.cli.add_command(reservations_cli)
 
 

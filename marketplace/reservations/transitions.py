@@ -72,9 +72,10 @@ TRANSITIONS: tuple[Transition, ...] = (
         "cancel",
         "waitlisted pending confirmed",
         "cancelled",
-        f"{CLAIMANT} {PROVIDER} {STAFF}",
+        f"{CLAIMANT} {PROVIDER} {STAFF} {PLATFORM}",
         reason_required_from=frozenset({PROVIDER, STAFF}),
-        description="the claimant changes their mind, or the owner withdraws the promise with a reason",
+        description="the claimant changes their mind, the owner withdraws the promise with a "
+        "reason, or the listing is withdrawn or taken down by moderation",
     ),
     _t(
         "pickup",

@@ -38,7 +38,7 @@ WHO = {
     "confirm": {"provider"},
     "decline": {"provider"},
     "expire": {"platform"},
-    "cancel": {"claimant", "provider", "coordinator"},
+    "cancel": {"claimant", "provider", "coordinator", "platform"},
     "pickup": {"provider"},
     "no_show": {"provider", "platform"},
     "return": {"provider"},
@@ -84,7 +84,7 @@ def test_the_docs_print_the_same_table(cli: Any, client: Any) -> None:
     assert len(rows) == len(transitions.TRANSITIONS)
     assert "| `return` | picked_up | returned | provider | lend |" in rows
     assert (
-        "| `cancel` | confirmed, pending, waitlisted | cancelled | claimant, coordinator, provider | all |"
+        "| `cancel` | confirmed, pending, waitlisted | cancelled | claimant, coordinator, platform, provider | all |"
         in rows
     )
 
