@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
+from whoosh.support.levenshtein import levenshtein
+
 # (English words or phrases, Chinese words), by the marketplace's categories.
 ENTRIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     # household
@@ -196,12 +198,35 @@ def _translations() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
 
 
 LONGEST_PHRASE = 3
+# A misspelt English word stands for a glossary word this close (the query's fuzzy rule).
+MIN_FUZZY_LENGTH = 5
+
+
+@functools.cache
+def _english_words() -> tuple[str, ...]:
+    return tuple(sorted(key[0] for key in _translations() if len(key) == 1 and key[0].isascii()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _closest_english_word(word: str) -> str | None:
+    """The glossary word a misspelt one stands for: same first letter, one edit away (two from
+    eight letters on), the closest if several are."""
+    if len(word) < MIN_FUZZY_LENGTH or not word.isascii() or not word.isalpha():
+        return None
+    limit = 1 if len(word) < 8 else 2
+    candidates = [
+        (levenshtein(word, known, limit + 1), known)
+        for known in _english_words()
+        if known[0] == word[0] and abs(len(known) - len(word)) <= limit
+    ]
+    close = [candidate for candidate in candidates if candidate[0] <= limit]
+    return min(close)[1] if close else None
 
 
 def translations(words: Sequence[str]) -> list[tuple[str, ...]]:
     """The term groups, in the other language, of the query words (analysed, in order): a phrase
     the glossary knows is translated whole, the longest first, and its words are not translated
-    again."""
+    again; an English word the glossary lacks is translated as the glossary word it misspells."""
     table = _translations()
     groups: list[tuple[str, ...]] = []
     position = 0
@@ -213,5 +238,8 @@ def translations(words: Sequence[str]) -> list[tuple[str, ...]]:
                 position += length
                 break
         else:
+            closest = _closest_english_word(words[position])
+            if closest is not None:
+                groups.extend(table[(closest,)])
             position += 1
     return list(dict.fromkeys(groups))

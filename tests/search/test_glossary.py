@@ -38,3 +38,17 @@ def test_every_entry_analyses_to_some_terms_on_both_sides():
     for english, chinese in ENTRIES:
         for text in (*english, *chinese):
             assert whole_words(word_terms(text)), text
+
+
+def test_a_misspelt_english_word_is_translated_as_the_word_it_misspells():
+    assert translated("strolller") == translated("stroller")
+    assert translated("bicyle repair") == translated("bicycle repair")
+
+
+def test_only_a_word_one_edit_away_counts_and_with_the_same_first_letter():
+    assert translated("stroler") == translated("stroller")
+    assert translated("lapto") == translated("laptop")
+    assert translated("laaptopp") == translated("laptop")  # eight letters: two edits allowed
+    assert translated("lptp") == []  # under five letters: never guessed
+    assert translated("aptop") == []  # the first letter differs
+    assert translated("lxxtop") == []  # two edits in six letters
