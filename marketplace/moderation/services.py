@@ -9,11 +9,11 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import distinct, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace import clock
 from marketplace.accounts import signals as account_signals
 from marketplace.accounts.models import User
+from marketplace.db import lock_row
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound
 from marketplace.extensions import db
 from marketplace.listings import services as listings
@@ -114,7 +114,11 @@ def decide_listing_moderation(
 
 def moderate_listing(actor: User, listing_id: int, action: str, reason: str) -> Listing:
     _require_staff(actor)
-    listing = listings.get_listing(actor, listing_id)
+    listings.get_listing(actor, listing_id)
+    # The decision is made under the listing's row lock, on what it holds then: an owner's edit
+    # or a claim (which locks the row too) lands before it or after, never in between.
+    listing = lock_row(Listing, listing_id)
+    assert listing is not None
     allowed_from, new_state, notification = LISTING_ACTIONS[action]
     if listing.moderation not in allowed_from:
         raise Conflict(
@@ -123,38 +127,31 @@ def moderate_listing(actor: User, listing_id: int, action: str, reason: str) -> 
     old_state = listing.moderation
     listing.moderation, listing.moderation_reason = new_state, reason
     listing.hidden_with_owner = False
-    try:
-        if new_state in ("hidden", "rejected"):
-            listing_taken_down.send(listing, actor=actor, reason=TAKEN_DOWN_BY_COORDINATOR)
-        resolved = _resolve_open_reports_of_listing(
-            actor,
-            listing.id,
-            "actioned" if new_state in ("hidden", "rejected") else "dismissed",
-            reason,
-        )
-        record(
-            actor,
-            f"{action}_listing",
-            "listing",
-            listing.id,
-            reason,
-            previous=old_state,
-            resolved_reports=resolved,
-        )
-        notifications.queue(
-            listing.owner_id,
-            notification,
-            listing_id=listing.id,
-            title=listing.title,
-            reason=reason,
-        )
-        db.session.commit()
-    except StaleDataError as exc:
-        # The owner saved an edit since the listing was loaded; decide on what they saved.
-        db.session.rollback()
-        raise Conflict(
-            "stale_version", "The listing changed meanwhile; reload it and decide again."
-        ) from exc
+    if new_state in ("hidden", "rejected"):
+        listing_taken_down.send(listing, actor=actor, reason=TAKEN_DOWN_BY_COORDINATOR)
+    resolved = _resolve_open_reports_of_listing(
+        actor,
+        listing.id,
+        "actioned" if new_state in ("hidden", "rejected") else "dismissed",
+        reason,
+    )
+    record(
+        actor,
+        f"{action}_listing",
+        "listing",
+        listing.id,
+        reason,
+        previous=old_state,
+        resolved_reports=resolved,
+    )
+    notifications.queue(
+        listing.owner_id,
+        notification,
+        listing_id=listing.id,
+        title=listing.title,
+        reason=reason,
+    )
+    db.session.commit()
     return listing
 
 
@@ -278,6 +275,9 @@ def _hide_if_reported_enough(listing: Listing) -> None:
     )
     if reporters < threshold or listing.moderation != "approved":
         return
+    lock_row(Listing, listing.id)  # as a coordinator's decision does; refreshes ``listing``
+    if listing.moderation != "approved":
+        return
     reason = f"reported by {reporters} residents; hidden until a coordinator reviews it"
     listing.moderation, listing.moderation_reason = "hidden", reason
     listing_taken_down.send(listing, actor=None, reason=HIDDEN_AFTER_REPORTS)
@@ -358,7 +358,10 @@ def on_user_suspended(user: User, *, actor: User, reason: str) -> None:
     """Hide the suspended user's public listings; they come back on reinstatement."""
     hidden = []
     for listing in db.session.scalars(
-        select(Listing).where(Listing.owner_id == user.id, Listing.moderation == "approved")
+        select(Listing)
+        .where(Listing.owner_id == user.id, Listing.moderation == "approved")
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).all():
         listing.moderation, listing.moderation_reason = "hidden", "owner suspended"
         listing.hidden_with_owner = True

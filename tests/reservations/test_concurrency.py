@@ -34,8 +34,11 @@ from marketplace.accounts import services as accounts
 from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
+from marketplace.moderation import services as moderation
 from marketplace.reservations import capacity, services
+from marketplace.reservations.models import Reservation
 from marketplace.reservations.services import Claim
+from tests.factories import CoordinatorFactory
 from tests.listing_factories import (
     DonationOfferFactory,
     LendOfferFactory,
@@ -49,6 +52,7 @@ from tests.reservations.concurrency_helpers import (
     close_app,
     concurrent_app,
     held_periods,
+    held_units,
     new_claimants,
     overlapping_loans,
     run_together,
@@ -147,6 +151,51 @@ def test_claims_that_may_wait_are_waitlisted_once_the_units_are_gone(race: Flask
             assert outcome in ("confirmed", "waitlisted" if index % 2 else "sold_out")
         with session_of(race):
             assert_units_kept(donation["listing_id"])
+
+
+# --- a take-down racing the claims ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("round_number", range(3))
+def test_a_listing_hidden_while_claims_race_keeps_no_open_claim(
+    race: Flask, round_number: int
+) -> None:
+    """A coordinator hides the donation while forty-nine residents claim it: the hide and the
+    claims take turns on the listing's row lock, so every claim either committed first and is
+    cancelled by the take-down, or runs after it and is refused."""
+    with session_of(race) as session:
+        donation, claimant_ids = donation_of(UNITS), new_claimants(CLAIMANTS - 1)
+        coordinator_id = CoordinatorFactory().id
+        session.commit()
+    listing_id = donation["listing_id"]
+    window = Claim(pickup_window_id=donation["pickup_window_id"], waitlist=True)
+
+    def attempt(index: int, start: Callable[[], Any]) -> str:
+        with race.app_context():
+            start()
+            if index == 0:
+                coordinator = db.session.get(User, coordinator_id)
+                return moderation.moderate_listing(
+                    coordinator, listing_id, "hide", "假货"
+                ).moderation
+            actor = db.session.get(User, claimant_ids[index - 1])
+            return services.claim(actor, listing_id, window).status
+
+    outcomes = run_together(CLAIMANTS, attempt)
+
+    assert unexpected(outcomes) == []
+    assert outcomes[0] == "hidden"
+    assert set(outcomes[1:]) <= {"confirmed", "waitlisted", "not_found", "not_claimable"}
+    with session_of(race):
+        listing = db.session.get(Listing, listing_id)
+        statuses = Counter(
+            db.session.scalars(
+                select(Reservation.status).where(Reservation.listing_id == listing_id)
+            )
+        )
+        assert listing.moderation == "hidden"
+        assert set(statuses) <= {"cancelled"}, statuses
+        assert (listing.units_reserved, held_units(listing_id)) == (0, 0)
 
 
 # --- invariant 1: places of a skill slot ---------------------------------------------------------
