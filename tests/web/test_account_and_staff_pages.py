@@ -75,6 +75,7 @@ def test_a_coordinator_hides_a_reported_listing_from_its_page_and_restores_it(br
     )  # fmt: skip
 
     assert 'value="hide"' in page and 'value="restore"' not in page
+    assert "尚未交接的预约会被取消并通知申请人" in page
     assert hidden.status_code == 303 and hidden.headers["Location"] == path
     assert 'value="restore"' in hidden_page
     assert restored.status_code == 303
