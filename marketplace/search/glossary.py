@@ -2,10 +2,12 @@
 language also finds listings written in the other: ``stroller`` finds 婴儿车, 电钻 finds
 ``power drill``. Used at query time only; matches through it rank below same-language ones.
 
-Each entry pairs English words or phrases of up to three words with the Chinese words for the same thing.
-Both sides go through the search analyser when the glossary is first used, so a phrase matches
-the terms the index holds (``rice cooker`` is looked for as the stems ``rice cooker``; 修自行车
-as its words 修 and 自行车 together).
+Each entry pairs English words or phrases of up to three words with the Chinese words for the
+same thing. Both sides go through the search analyser when the glossary is first used, so a
+phrase matches the terms the index holds (``rice cooker`` is looked for as the stems ``rice
+cooker``; 喂猫 as its words 喂 and 猫 together). Single characters that thousands of listings
+have (修, 书, 借) are left out: they say little about what a listing is about, and searching
+for them costs more than the rest of the query.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ ENTRIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("wok", "pan"), ("炒锅",)),
     (("fridge", "refrigerator"), ("冰箱",)),
     (("washing machine",), ("洗衣机",)),
-    (("umbrella",), ("雨伞", "伞")),
+    (("umbrella",), ("雨伞",)),
     (("ladder", "stepladder"), ("梯子", "人字梯")),
     (("sewing machine",), ("缝纫机",)),
     # baby and children
@@ -81,7 +83,7 @@ ENTRIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("camera",), ("相机", "照相机")),
     (("game console",), ("游戏机",)),
     # books and learning
-    (("book", "books"), ("书", "图书")),
+    (("book", "books"), ("图书", "书籍")),
     (("textbook", "textbooks"), ("课本", "教材")),
     (("dictionary",), ("字典", "词典")),
     (("novel", "novels"), ("小说",)),
@@ -103,7 +105,7 @@ ENTRIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("down jacket",), ("羽绒服",)),
     (("sweater", "jumper"), ("毛衣",)),
     (("raincoat",), ("雨衣",)),
-    (("shoes", "trainers", "sneakers"), ("鞋", "运动鞋")),
+    (("shoes", "trainers", "sneakers"), ("鞋子", "运动鞋")),
     (("scarf",), ("围巾",)),
     (("gloves",), ("手套",)),
     (("clothes", "clothing"), ("衣服",)),
@@ -118,7 +120,7 @@ ENTRIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("hearing aid",), ("助听器",)),
     (("elderly", "old people", "senior"), ("老人",)),
     (("doctor", "hospital"), ("看病", "医院")),
-    (("medicine",), ("药",)),
+    (("medicine",), ("药品",)),
     # sports and leisure
     (("yoga mat",), ("瑜伽垫",)),
     (("badminton",), ("羽毛球",)),
@@ -144,7 +146,7 @@ ENTRIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("moving", "move house"), ("搬家",)),
     (("delivery", "parcel"), ("快递",)),
     # food
-    (("rice",), ("大米", "米")),
+    (("rice",), ("大米",)),
     (("eggs", "egg"), ("鸡蛋",)),
     (("vegetables",), ("蔬菜",)),
     (("fruit",), ("水果",)),
@@ -158,7 +160,7 @@ ENTRIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("flour",), ("面粉",)),
     (("mooncake", "mooncakes"), ("月饼",)),
     # services and skills
-    (("repair", "fix", "mend"), ("维修", "修理", "修")),
+    (("repair", "fix", "mend"), ("维修", "修理")),
     (("haircut", "hairdressing", "barber"), ("理发", "剪发")),
     (("cooking", "cook"), ("做饭", "烹饪")),
     (("cleaning", "clean"), ("打扫", "保洁")),
@@ -173,7 +175,7 @@ ENTRIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("light bulb", "bulb"), ("灯泡",)),
     (("puncture", "tyre", "tire"), ("补胎",)),
     (("free",), ("免费",)),
-    (("lend", "borrow", "loan"), ("出借", "借")),
+    (("lend", "borrow", "loan"), ("出借", "借用")),
 )
 
 
