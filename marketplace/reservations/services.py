@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -439,25 +439,36 @@ def pickup(actor: Any, reservation_id: int, code: str) -> Reservation:
     return _finish(reservation, "pickup", actor, notify=reservation.claimant_id)
 
 
-def _refuse_too_early(reservation: Reservation) -> None:
-    """A skill session begins at most RESERVATION_EARLY_START_MINUTES before its slot, and a
-    lent item goes out from its loan's first day: points are paid for the slot's hours and the
-    loan's days, so neither may be over before it was due to start."""
+def hand_over_opens_at(reservation: Reservation) -> datetime | None:
+    """The earliest moment of the hand-over (``pickup``): RESERVATION_EARLY_START_MINUTES before
+    a skill's slot, the start of a loan's first local day; None when it may come any time.
+    Points are paid for the slot's hours and the loan's days, so neither may be over before it
+    was due to start."""
     if reservation.slot is not None:
         early = timedelta(minutes=_config("RESERVATION_EARLY_START_MINUTES"))
-        opens_at = reservation.slot.starts_at - early
-        if clock.now() < opens_at:
-            raise Conflict(
-                "too_early",
-                "The session can begin only shortly before its slot starts.",
-                details={"from": opens_at.isoformat()},
-            )
-    elif reservation.starts_on is not None and local_today() < reservation.starts_on:
+        return reservation.slot.starts_at - early
+    if reservation.starts_on is not None:
+        zone = ZoneInfo(_config("LOCAL_TIMEZONE"))
+        return datetime.combine(reservation.starts_on, time(), tzinfo=zone).astimezone(UTC)
+    return None
+
+
+def _refuse_too_early(reservation: Reservation) -> None:
+    opens_at = hand_over_opens_at(reservation)
+    if opens_at is None or clock.now() >= opens_at:
+        return
+    if reservation.slot is not None:
         raise Conflict(
             "too_early",
-            "The item is handed over from the loan's first day.",
-            details={"from": reservation.starts_on.isoformat()},
+            "The session can begin only shortly before its slot starts.",
+            details={"from": opens_at.isoformat()},
         )
+    assert reservation.starts_on is not None
+    raise Conflict(
+        "too_early",
+        "The item is handed over from the loan's first day.",
+        details={"from": reservation.starts_on.isoformat()},
+    )
 
 
 def _check_pickup_code(reservation: Reservation, code: str) -> None:

@@ -16,8 +16,18 @@ from marketplace.listings.models import Listing
 from marketplace.moderation.models import Report
 from marketplace.reservations.models import Reservation
 from tests.factories import CommunityFactory, CoordinatorFactory, MerchantFactory, UserFactory
-from tests.listing_factories import DonationOfferFactory, LendOfferFactory, ListingFactory
-from tests.reservation_factories import DonationReservationFactory, organisation_listing
+from tests.listing_factories import (
+    DonationOfferFactory,
+    LendOfferFactory,
+    ListingFactory,
+    SkillOfferFactory,
+)
+from tests.reservation_factories import (
+    LOCAL_ZONE,
+    DonationReservationFactory,
+    ReservationFactory,
+    organisation_listing,
+)
 from tests.web.pages import post_form, text_of
 
 
@@ -185,6 +195,32 @@ def test_claim_confirm_pickup_and_complete_through_the_pages(browser_as):
     assert completed.status_code == 303
     assert stored(Reservation, reservation.id).status == "completed"
     assert "已完成" in text_of(claimant.get("/me/reservations"))
+
+
+def test_the_owner_is_told_from_when_a_session_can_begin_and_an_early_one_is_refused(
+    browser_as, frozen_clock
+):
+    haircut = SkillOfferFactory()
+    reservation = ReservationFactory(listing=haircut, status="confirmed")
+    owner = browser_as(haircut.owner)
+    opens_at = haircut.slots[0].starts_at - timedelta(minutes=30)
+
+    page = text_of(owner.get("/me/reservations?role=owner"))
+    early = post_form(
+        owner,
+        f"/me/reservations/{reservation.id}/pickup",
+        {"role": "owner", "code": reservation.pickup_code},
+    )
+    refused_page = text_of(owner.get("/me/reservations?role=owner"))
+    clock.freeze(opens_at)
+    on_time_page = text_of(owner.get("/me/reservations?role=owner"))
+
+    local = opens_at.astimezone(LOCAL_ZONE).strftime("%H:%M")
+    assert "起可以交接（时段开始前不久）" in page and local in page
+    assert early.status_code == 303
+    assert "还没到时间" in refused_page
+    assert stored(Reservation, reservation.id).status == "confirmed"
+    assert "起可以交接" not in on_time_page
 
 
 def test_a_sold_out_claim_says_so_on_the_listing_page(browser_as):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import marshmallow as ma
@@ -76,6 +77,12 @@ def actions_for(reservation: Reservation, side: str) -> list[str]:
     ]
 
 
+def _hand_over_still_to_open(reservation: Reservation) -> datetime | None:
+    """When the hand-over of this reservation becomes possible, if that is still ahead."""
+    opens_at = reservations.hand_over_opens_at(reservation)
+    return opens_at if opens_at is not None and opens_at > clock.now() else None
+
+
 @bp.get("/me/reservations")
 @login_required
 def reservations_page() -> Any:
@@ -90,6 +97,7 @@ def reservations_page() -> Any:
         page=page,
         per_page=PER_PAGE,
         actions=lambda reservation: actions_for(reservation, role),
+        hand_over_opens_at=_hand_over_still_to_open,
         page_url=lambda number: url_for("web.reservations_page", role=role, page=number),
     )
 
