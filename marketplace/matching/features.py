@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from marketplace.search.analysis import whole_words
+from marketplace.search.glossary import translations
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,10 @@ class Wording:
 
 def word_share(own: Wording, theirs: Wording) -> WordShare:
     """A word counts as shared when the other listing's text contains it, so 钻 finds 电钻 and
-    lesson finds lessons; in full when it is in the other's title or tags, half when only in its
-    description (where 家里 or 周末 say little about what is offered). Only whole words are
-    weighed: 婴儿车 is one word, not 婴儿车 plus 婴儿."""
+    lesson finds lessons, or contains it in the other language (stroller, 婴儿车); in full when
+    it is in the other's title or tags, half when only in its description (where 家里 or 周末 say
+    little about what is offered). Only whole words are weighed: 婴儿车 is one word, not 婴儿车
+    plus 婴儿."""
     own_share, own_found = _found_in(own.terms, theirs)
     their_share, their_found = _found_in(theirs.terms, own)
     shown = _readable([*own_found, *their_found], f"{own.head} {theirs.head} {own.body}")
@@ -85,14 +87,21 @@ def _found_in(terms: Iterable[str], other: Wording) -> tuple[float, list[str]]:
         return 0.0, []
     found, weight = [], 0.0
     for term in weighed:
-        if term in other.head:
+        if term in other.head or _translation_in(term, other.head, other.terms):
             weight += len(term)
-        elif term in other.body:
+        elif term in other.body or _translation_in(term, other.body):
             weight += len(term) / 2
         else:
             continue
         found.append(term)
     return weight / total, found
+
+
+def _translation_in(term: str, text: str, terms: Iterable[str] = ()) -> bool:
+    """Whether the text says the term in the other language (``glossary``): stroller, 婴儿车."""
+    return any(
+        all(word in text or word in terms for word in group) for group in translations([term])
+    )
 
 
 def _readable(terms: list[str], text: str, limit: int = 5) -> tuple[str, ...]:

@@ -221,20 +221,36 @@ def keywords_of(text: str, how_many: int, searcher: Searcher) -> list[str]:
     return sorted(telling, key=frequencies.__getitem__)[:how_many]
 
 
-def keyword_scores(searcher: Searcher, words: list[str]) -> dict[int, float]:
+def translated_keywords(words: list[str], searcher: Searcher) -> list[str]:
+    """The keywords in the other language (``glossary``, one-word translations) that the index
+    holds: a request for a stroller also finds the offers of a 婴儿车."""
+    translated = [group[0] for word in words for group in translations([word]) if len(group) == 1]
+    return [
+        word
+        for word in dict.fromkeys(translated)
+        if word not in words
+        and any(searcher.doc_frequency(field, word) for field in KEYWORD_FIELDS)
+    ]
+
+
+def keyword_scores(
+    searcher: Searcher, words: list[str], translated: Sequence[str] = ()
+) -> dict[int, float]:
     """Document number -> the sum, over the words in it, of each word's weight there (times it
-    occurs, by the field's boost) by its rarity (idf). Read straight off the postings: Whoosh's
-    matchers and BM25 spend several times as long per posting, with a field-length lookup
-    each, which titles of a few words do not need."""
+    occurs, by the field's boost) by its rarity (idf), a ``translated`` word's by
+    TRANSLATION_BOOST too. Read straight off the postings: Whoosh's matchers and BM25 spend
+    several times as long per posting, with a field-length lookup each, which titles of a few
+    words do not need."""
+    weighted = [(word, 1.0) for word in words] + [(word, TRANSLATION_BOOST) for word in translated]
     scores: dict[int, float] = {}
     for reader, offset in searcher.reader().leaf_readers():
         for field in KEYWORD_FIELDS:
-            for word in words:
+            for word, boost in weighted:
                 try:
                     postings = reader.postings(field, word)
                 except TermNotFound:
                     continue
-                rarity = searcher.idf(field, word)
+                rarity = searcher.idf(field, word) * boost
                 for documents, weights in posting_blocks(postings):
                     for document, weight in zip(documents, weights, strict=True):
                         document += offset
@@ -442,7 +458,8 @@ class WhooshIndex:
         key = (text, how_many)
         kept: tuple[tuple[str, int], list[tuple[int, float]]] | None = self._local.ranked
         if kept is None or kept[0] != key:
-            scores = keyword_scores(searcher, keywords_of(text, how_many, searcher))
+            words = keywords_of(text, how_many, searcher)
+            scores = keyword_scores(searcher, words, translated_keywords(words, searcher))
             kept = (key, sorted(scores.items(), key=lambda item: (-item[1], item[0])))
             self._local.ranked = kept
         return kept[1]

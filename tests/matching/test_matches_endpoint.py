@@ -97,6 +97,28 @@ def test_owner_sees_counterparts_best_first_with_scores_and_reasons(
     assert {"code": "same_subdistrict", "place": "雕庄街道"} in items[2]["reasons"]
 
 
+def test_a_request_in_english_is_matched_with_offers_in_chinese_and_back(
+    client_as: Any, places: Square, requester: Any, giver: Any, search_index: Any
+) -> None:
+    request = stroller_request(
+        places.kids_zone,
+        owner=requester,
+        title="Looking for a baby stroller",
+        description="My niece visits for two weeks.",
+        tags=["stroller"],
+    )
+    offer = stroller_offer(places.kids_zone, owner=giver)
+    unrelated = stroller_offer(places.kids_zone, title="儿童积木", tags=["积木", "玩具"])
+
+    asked = client_as(requester).get(matches_path(request))
+    offered = client_as(giver).get(matches_path(offer))
+
+    assert matched_ids(asked)[0] == offer.id
+    assert unrelated.id not in matched_ids(asked)
+    assert {"code": "words", "terms": ["stroller", "婴儿车"]} in asked.get_json()["items"][0]["reasons"]
+    assert request.id in matched_ids(offered)
+
+
 def test_limit_cuts_the_list(
     client_as: Any, scene: Scene, requester: Any, search_index: Any
 ) -> None:
