@@ -115,7 +115,9 @@ def test_a_request_in_english_is_matched_with_offers_in_chinese_and_back(
 
     assert matched_ids(asked)[0] == offer.id
     assert unrelated.id not in matched_ids(asked)
-    assert {"code": "words", "terms": ["stroller", "婴儿车"]} in asked.get_json()["items"][0]["reasons"]
+    assert {"code": "words", "terms": ["stroller", "婴儿车"]} in asked.get_json()["items"][0][
+        "reasons"
+    ]
     assert request.id in matched_ids(offered)
 
 
