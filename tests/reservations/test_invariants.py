@@ -1,6 +1,7 @@
 """Random sequences of claims, confirmations, declines, cancellations, pick-ups, returns,
-completions, no-shows, passing time and sweeps, with the design's invariants checked after every
-step (hypothesis stateful testing, calling the services directly).
+completions, no-shows, a coordinator hiding and restoring offers, passing time and sweeps, with
+the design's invariants checked after every step (hypothesis stateful testing, calling the
+services directly).
 
 After every step:
 - an offer's counters agree with its reservations: ``units_reserved`` is the quantity of its
@@ -13,7 +14,8 @@ After every step:
 - a waitlisted claim that fits (in a window or slot still ahead) has been moved up;
 - every reservation's history leads from ``claim`` to its status, one move after another;
 - each user's reliability figures count what happened to their reservations;
-- reminders went out at most once.
+- reminders went out at most once;
+- an offer moderation took down has no claim waiting, pending or confirmed.
 
 Each example builds its own users and listings, so examples sharing the test's transaction do
 not meet. Every outcome is also checked against a model of the rules: a claim or a transition
@@ -46,6 +48,7 @@ from marketplace.accounts.models import User
 from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingSlot
+from marketplace.moderation import services as moderation
 from marketplace.notifications.models import Notification
 from marketplace.reservations import services
 from marketplace.reservations.models import (
@@ -379,6 +382,24 @@ class ReservationMachine(RuleBasedStateMachine):
             outcome = outcome.status
         assert outcome == expected, (action, by, outcome, expected)
 
+    # --- moderation -----------------------------------------------------------------------------
+
+    @rule(which=st.integers(0, 3), action=st.sampled_from(["hide", "restore"]))
+    def coordinator_moderates(self, which: int, action: str) -> None:
+        """A coordinator hides an offer (its open claims end) or restores it."""
+        listing_id = self.listing_ids[which]
+        db.session.expire_all()
+        state = db.session.get(Listing, listing_id).moderation
+        allowed_from = {"hide": ("pending", "approved"), "restore": ("hidden", "rejected")}
+        target = {"hide": "hidden", "restore": "approved"}[action]
+        expected = target if state in allowed_from[action] else "invalid_transition"
+
+        outcome = attempt(
+            lambda: moderation.moderate_listing(self.coordinator, listing_id, action, "核查")
+        )
+
+        assert getattr(outcome, "moderation", outcome) == expected, (action, state, outcome)
+
     # --- time -----------------------------------------------------------------------------------
 
     @rule(step=st.sampled_from(TIME_STEPS), sweeps=st.sampled_from([0, 1, 1, 2]))
@@ -438,6 +459,7 @@ class ReservationMachine(RuleBasedStateMachine):
         check_loans(listings[self.loan.id], by_listing[self.loan.id])
         check_reliability(self.user_ids, reservations, listings)
         check_reminders(self.user_ids)
+        check_taken_down(listings, by_listing)
 
 
 def attempt(call: Any) -> Any:
@@ -587,6 +609,20 @@ def check_reliability(
             no_shows[user.id],
             late[user.id],
         ), user.id
+
+
+def check_taken_down(
+    listings: dict[int, Listing], by_listing: dict[int, list[Reservation]]
+) -> None:
+    """A listing moderation took down has no claim waiting, pending or confirmed."""
+    for listing_id, listing in listings.items():
+        if listing.moderation != "approved":
+            still_open = [
+                r.status
+                for r in by_listing[listing_id]
+                if r.status in ("waitlisted", "pending", "confirmed")
+            ]
+            assert still_open == [], (listing.moderation, still_open)
 
 
 def check_reminders(user_ids: list[int]) -> None:
