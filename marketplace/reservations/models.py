@@ -136,3 +136,4 @@ class ReservationEvent(db.Model):
     note: Mapped[str] = mapped_column(String(500), default="")
 
     reservation: Mapped[Reservation] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship(viewonly=True)

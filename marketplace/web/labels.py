@@ -131,6 +131,20 @@ RESERVATION_ACTIONS = {
     "no_show": "记为爽约",
 }
 
+# Moves in a reservation's history, as its page lists them.
+RESERVATION_EVENTS = {
+    "claim": "提出申请",
+    "promote": "候补转为待确认",
+    "confirm": "确认",
+    "decline": "不接受",
+    "expire": "过期",
+    "cancel": "取消",
+    "pickup": "交接",
+    "no_show": "记为爽约",
+    "return": "归还",
+    "complete": "完成",
+}
+
 ERROR_CODES = {
     "unauthorized": "请先登录。",
     "forbidden": "您没有权限进行这个操作。",

@@ -114,13 +114,12 @@ def _match_page(subject: Subject, reader: Any) -> str:
 
 
 def _reservation_page(reservation_id: int | None, reader: Any) -> str:
-    """The tab of 我的预约 that lists the reservation for the reader, at its card."""
+    """The reservation's own page, when the reader may see it."""
     try:
         reservation = reservations.get_reservation(reader, reservation_id)
     except NotFound:
         return url_for("web.notifications_page")
-    role = "claimant" if reservation.claimant_id == reader.id else "owner"
-    return url_for("web.reservations_page", role=role, _anchor=f"reservation-{reservation.id}")
+    return url_for("web.reservation_page", reservation_id=reservation.id)
 
 
 def _award_page(award_id: int | None, _reader: Any) -> str:

@@ -187,17 +187,17 @@ def test_a_match_names_no_request_unless_it_was_found_for_the_readers_own(browse
 
 
 @pytest.mark.parametrize(
-    ("kind", "reader", "tab"),
+    ("kind", "reader", "code_shown"),
     [
-        ("reservation_confirmed", "claimant", "claimant"),
-        ("pickup_tomorrow", "claimant", "claimant"),
-        ("claim_received", "owner", "owner"),
-        ("reservation_no_show", "owner", "owner"),  # told to both sides: the owner's tab
-        ("reservation_no_show", "claimant", "claimant"),
+        ("reservation_confirmed", "claimant", True),
+        ("pickup_tomorrow", "claimant", True),
+        ("claim_received", "owner", False),
+        ("reservation_no_show", "owner", False),  # told to both sides
+        ("reservation_no_show", "claimant", True),
     ],
 )
-def test_a_reservation_notification_leads_to_its_card_on_the_readers_tab(
-    browser_as, kind, reader, tab
+def test_a_reservation_notification_leads_to_the_reservations_page(
+    browser_as, kind, reader, code_shown
 ):
     reservation = ReservationFactory(status="confirmed")
     user = reservation.claimant if reader == "claimant" else reservation.listing.owner
@@ -214,11 +214,13 @@ def test_a_reservation_notification_leads_to_its_card_on_the_readers_tab(
 
     response = post_from_inbox(browser, f"/me/notifications/{notice.id}/open")
 
-    target = f"/me/reservations?role={tab}#reservation-{reservation.id}"
+    target = f"/me/reservations/{reservation.id}"
     assert response.status_code == 303
     assert response.headers["Location"] == target
     assert stored(notice).read_at is not None
-    assert f'id="reservation-{reservation.id}"' in text_of(browser.get(target))
+    page = text_of(browser.get(target))
+    assert f'id="reservation-{reservation.id}"' in page
+    assert (reservation.pickup_code in page) is code_shown
 
 
 @pytest.mark.parametrize(

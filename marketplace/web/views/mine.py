@@ -22,7 +22,7 @@ from marketplace.reservations import transitions
 from marketplace.reservations.models import Reservation
 from marketplace.reservations.schemas import CancelIn, DeclineIn, PickupIn
 from marketplace.web import bp, forms, subjects
-from marketplace.web.pages import done, login_required, refused
+from marketplace.web.pages import done, login_required, refused, safe_next
 
 PER_PAGE = 20
 
@@ -102,6 +102,36 @@ def reservations_page() -> Any:
     )
 
 
+@bp.get("/me/reservations/<int:reservation_id>")
+@login_required
+def reservation_page(reservation_id: int) -> Any:
+    """One reservation with its history, for its claimant, its provider or a coordinator."""
+    reservation = reservations.get_reservation(current_user, reservation_id)
+    role = "claimant" if reservation.is_claimant(current_user) else "owner"
+    return render_template(
+        "web/reservation.html",
+        r=reservation,
+        role=role,
+        actions=actions_for(reservation, role),
+        opens_at=_hand_over_still_to_open(reservation),
+        history=[(event, _who(event, reservation)) for event in reservation.events],
+    )
+
+
+def _who(event: Any, reservation: Reservation) -> str:
+    """Who made a move, as the parties know each other."""
+    actor = event.actor
+    if actor is None:
+        return "系统"
+    if actor.id == reservation.claimant_id:
+        return "申请人"
+    if actor.id == reservation.listing.owner_id:
+        return "发布者"
+    if actor.is_staff:
+        return "社区协调员"
+    return f"发布方成员 {actor.display_name}"
+
+
 # Each action: the service, and the schema of its form (None: no fields).
 ACTIONS: dict[str, tuple[Callable[..., Reservation], ma.Schema | None]] = {
     "confirm": (reservations.confirm, None),
@@ -130,7 +160,7 @@ def reservation_action(reservation_id: int, action: str) -> Any:
     if action not in ACTIONS:
         raise NotFound("No such action.")
     role = "owner" if request.form.get("role") == "owner" else "claimant"
-    target = url_for("web.reservations_page", role=role)
+    target = safe_next(request.form.get("next"), url_for("web.reservations_page", role=role))
     service, schema = ACTIONS[action]
     try:
         data = (
