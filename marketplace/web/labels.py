@@ -194,6 +194,7 @@ FIELD_MESSAGES = {
     "Missing data for required field.": "必填。",
     "Field may not be null.": "必填。",
     "Not a valid integer.": "请填写整数。",
+    "Not a valid number.": "请填写数字。",
     "Not a valid date.": "请填写有效日期。",
     "Cannot start in the past.": "不能从过去的日子开始。",
     "Must be on or after starts_on.": "归还日不能早于开始日。",

@@ -315,6 +315,39 @@ def test_a_coordinator_renames_and_describes_a_place_from_its_form(coordinator, 
     assert saved.opening_hours == {"mon": [["08:00", "12:00"], ["14:00", "20:00"]]}
 
 
+def test_a_place_is_located_shown_kept_on_a_plain_save_and_cleared(coordinator, branch):
+    space = branch["space"]
+    path = f"/staff/places/{space.id}"
+    values = form_values(coordinator, PAGE, path)
+
+    located = post_form(
+        coordinator, path, {**values, "latitude": "31.4912345678", "longitude": "120.3456789"}
+    )
+    page = text_of(coordinator.get(PAGE))
+    post_form(coordinator, path, form_values(coordinator, PAGE, path))
+    kept = (stored(space.id).latitude, stored(space.id).longitude)
+    post_form(coordinator, path, {**values, "latitude": "", "longitude": ""})
+
+    assert located.status_code == 303
+    assert "位置：纬度 31.4912345678，经度 120.3456789" in page
+    assert kept == (31.4912345678, 120.3456789)
+    assert (stored(space.id).latitude, stored(space.id).longitude) == (None, None)
+
+
+def test_a_new_place_gets_its_position_and_a_wrong_one_is_refused_in_chinese(coordinator, branch):
+    community = branch["community"]
+    base = {"parent_id": community.id, "kind": "grid", "name": "清溪村第五网格"}
+
+    refused = post_form(coordinator, PAGE, {**base, "latitude": "九十一", "longitude": "200"})
+    added = post_form(coordinator, PAGE, {**base, "latitude": "31.5", "longitude": "120.25"})
+
+    assert refused.status_code == 422
+    assert "请填写数字。" in text_of(refused) and "须在 -180 到 180 之间。" in text_of(refused)
+    assert added.status_code == 303
+    place = named("清溪村第五网格")
+    assert (place.latitude, place.longitude) == (31.5, 120.25)
+
+
 def test_emptying_every_hours_box_makes_a_place_always_open(coordinator, branch):
     space = branch["space"]
     path = f"/staff/places/{space.id}"

@@ -1,4 +1,5 @@
-"""A coordinator's page of the place tree: add a place, rename, describe or move one, delete one."""
+"""A coordinator's page of the place tree: add a place, rename, describe, locate or move one,
+delete one."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from marketplace.web.pages import done, staff_required
 
 # The kinds other places may hang under: only places of these kinds are offered as parents.
 HOST_KINDS = frozenset().union(*ALLOWED_PARENT_KINDS.values())
-NEW_PLACE_FIELDS = ("parent_id", "kind", "name", "description")
+NEW_PLACE_FIELDS = ("parent_id", "kind", "name", "description", "latitude", "longitude")
+POSITION_FIELDS = ("latitude", "longitude")
 # A refused form: which one ("add", "edit", "delete", or "page" when its place is gone) and
 # the place it was about.
 Refusal = tuple[str, int | None]
@@ -74,6 +76,7 @@ def _changes(form: MultiDict[str, str]) -> dict[str, Any]:
         name: form[name].strip() for name in ("name", "description") if name in form
     }
     changes.update(forms.cleaned(form, ("parent_id",), integers=("parent_id",)))
+    changes.update({name: form[name].strip() or None for name in POSITION_FIELDS if name in form})
     if any(key.startswith("hours-") for key in form):
         changes["opening_hours"] = forms.opening_hours(form)
     return changes
@@ -125,6 +128,7 @@ def _edit_values(ordered: list[dict[str, Any]], refusal: Refusal) -> dict[int, M
             "name": node["name"],
             "description": node["description"],
             "parent_id": str(node["parent_id"] or ""),
+            **{name: _number_text(node[name]) for name in POSITION_FIELDS},
             **forms.opening_hours_text(node["opening_hours"]),
         }
         for node in ordered
@@ -132,3 +136,7 @@ def _edit_values(ordered: list[dict[str, Any]], refusal: Refusal) -> dict[int, M
     if refusal[0] == "edit" and refusal[1] is not None:
         values[refusal[1]] = request.form
     return values
+
+
+def _number_text(value: float | None) -> str:
+    return "" if value is None else str(value)  # every digit, so a save changes nothing
