@@ -313,9 +313,9 @@ def test_too_early_is_told_before_the_code_is_checked(owner_client: Any, owner: 
 
 
 def test_how_early_a_session_may_begin_is_configurable(
-    app: Any, owner_client: Any, owner: Any
+    app: Any, monkeypatch: Any, owner_client: Any, owner: Any
 ) -> None:
-    app.config["RESERVATION_EARLY_START_MINUTES"] = 24 * 60
+    monkeypatch.setitem(app.config, "RESERVATION_EARLY_START_MINUTES", 24 * 60)
     reservation = ReservationFactory(listing=SkillOfferFactory(owner=owner), status="confirmed")
 
     response = act(owner_client, reservation, "pickup", code=reservation.pickup_code)
