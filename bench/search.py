@@ -2,7 +2,7 @@
 the raw Whoosh search and two SQL baselines, and recall@10 on the judged queries.
 
     .venv/bin/python bench/search.py [--n 20000] [--rounds 3] [--seed 7] [--keep DIR]
-                                     [--profile reindex|api|whoosh]
+                                     [--profile reindex|api|whoosh] [--phases]
 
 Everything happens in a temporary directory: a SQLite database built with the migrations and a
 search index. The place tree and the 208 judged listings of ``tests/search/corpus.py`` are
@@ -29,6 +29,11 @@ times after a warm-up round, through:
 
 Recall@10 is, per judged query, the share of its relevant listings (``JudgedQuery.relevant``)
 among the first ten answers, averaged over the queries.
+
+``--phases`` then runs the API query mix once more with a timer around each part of the
+request (the Whoosh search, loading the hits, the booked periods of lent items, the snippets)
+and prints the median of each and of the rest, to show where the API's time beyond the raw
+search goes. The timers add a little; the figures above are taken without them.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -520,6 +526,80 @@ def profiled(name: str, wanted: str | None, work: Callable[[], Any]) -> Any:
     return result
 
 
+# What the API path does besides the search, timed one by one with ``--phases``: the module
+# and the name of each function that is wrapped while the query mix runs once more.
+PHASES = (
+    ("Whoosh search inside the request", "whoosh", "search"),
+    ("loading the hits (ORM)", "listings", "listings_by_ids"),
+    ("booked periods of lent items", "listings", "with_availability"),
+    ("snippets", "search_services", "snippet"),
+)
+
+
+@contextmanager
+def timing_phases() -> Iterator[dict[str, float]]:
+    """Wrap each function of PHASES with a timer; yields the seconds spent in each so far."""
+    from marketplace.listings import services as listings_services
+    from marketplace.search import services as search_services
+    from marketplace.search.whoosh_index import WhooshIndex
+
+    owners = {
+        "whoosh": WhooshIndex,
+        "listings": listings_services,
+        "search_services": search_services,
+    }
+    spent: dict[str, float] = {label: 0.0 for label, _, _ in PHASES}
+    originals = []
+    for label, owner_name, name in PHASES:
+        owner = owners[owner_name]
+        original = getattr(owner, name)
+        originals.append((owner, name, original))
+
+        def timed_call(
+            *args: Any, _original: Any = original, _label: str = label, **kwargs: Any
+        ) -> Any:
+            started = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                spent[_label] += time.perf_counter() - started
+
+        setattr(owner, name, timed_call)
+    try:
+        yield spent
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+
+
+def print_phases(queries: list[str], rounds: int, request: Callable[[str], Any]) -> None:
+    """Medians over the query mix of each phase of an API request and of what is left over."""
+    per_phase: dict[str, list[float]] = {label: [] for label, _, _ in PHASES}
+    totals: list[float] = []
+    with timing_phases() as spent:
+        for round_number in range(rounds + 1):
+            for query in queries:
+                before = dict(spent)
+                started = time.perf_counter()
+                request(query)
+                total = time.perf_counter() - started
+                if round_number:
+                    totals.append(total)
+                    for label in per_phase:
+                        per_phase[label].append(spent[label] - before[label])
+    rest = [
+        total - sum(values[index] for values in per_phase.values())
+        for index, total in enumerate(totals)
+    ]
+    print("phases of an API request (medians over the mix, timers on):")
+    for label, values in (
+        *per_phase.items(),
+        ("everything else (Flask, arguments, serialising, JSON)", rest),
+        ("whole request", totals),
+    ):
+        print(f"    {label:<52} {percentile(values, 0.5) * 1000:6.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=20_000, help="synthetic listings to insert")
@@ -533,6 +613,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--profile", choices=("reindex", "api", "whoosh"), help="print a cProfile of one phase"
+    )
+    parser.add_argument(
+        "--phases",
+        action="store_true",
+        help="afterwards, run the API query mix once more with a timer on each phase",
     )
     arguments = parser.parse_args()
 
@@ -634,6 +719,8 @@ def main() -> None:
         )
         for text, met in checks:
             print(f"  {'met   ' if met else 'MISSED'} {text}")
+        if arguments.phases:
+            print_phases(queries, arguments.rounds, through_api)
 
 
 if __name__ == "__main__":
