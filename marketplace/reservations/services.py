@@ -618,6 +618,40 @@ def cancel_claims_of_taken_down(listing: Listing, actor: Any, reason: str, **_: 
     _cancel_open_claims(listing, actor, reason)
 
 
+# Claims not handed over yet: what a withdrawal, a take-down or a suspension ends.
+OPEN_CLAIMS = ("waitlisted", "pending", "confirmed")
+# What the provider reads when a claimant's account was suspended.
+CLAIMANT_SUSPENDED_REASON = "申请人的账号已被停用"
+
+
+def cancel_claims_of_suspended(user: Any, *, actor: Any, **_: Any) -> None:
+    """Receiver of user_suspended: a suspended account holds no claim it has not collected yet.
+    Each one is cancelled under its listing's lock, its capacity goes to the waitlist, and the
+    listing's owner is told."""
+    open_claims = db.session.execute(
+        select(Reservation.id, Reservation.status)
+        .where(Reservation.claimant_id == user.id, Reservation.status.in_(OPEN_CLAIMS))
+        .order_by(Reservation.id)
+    ).all()
+    # Waiting ones first, so that freed capacity never moves one of the user's own claims up.
+    for reservation_id, _status in sorted(open_claims, key=lambda row: row.status != "waitlisted"):
+        reservation, listing = _lock_with_listing(reservation_id)
+        if reservation is None or listing is None or reservation.status not in OPEN_CLAIMS:
+            continue
+        held = reservation.holds_capacity
+        transitions.apply(reservation, "cancel", actor, CLAIMANT_SUSPENDED_REASON)
+        if held:
+            _release(reservation, listing)
+        _notify(
+            (listing.owner_id,),
+            "reservation_cancelled",
+            reservation,
+            listing,
+            reason=CLAIMANT_SUSPENDED_REASON,
+        )
+        reservation_changed.send(reservation, action="cancel", actor=actor)
+
+
 def _cancel_open_claims(listing: Listing, actor: Any, reason: str) -> None:
     """Cancel the listing's claims that are not handed over yet (waiting, pending or confirmed;
     a lent item that is out stays on loan until it is back), give their capacity back and tell
@@ -626,7 +660,7 @@ def _cancel_open_claims(listing: Listing, actor: Any, reason: str) -> None:
         select(Reservation)
         .where(
             Reservation.listing_id == listing.id,
-            Reservation.status.in_(("waitlisted", "pending", "confirmed")),
+            Reservation.status.in_(OPEN_CLAIMS),
         )
         .order_by(Reservation.id)
     ).all()

@@ -7,6 +7,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from marketplace.accounts.signals import user_suspended
 from marketplace.listings import services as listings
 from marketplace.listings.signals import listing_taken_down, listing_withdrawn
 from marketplace.reservations import services
@@ -19,6 +20,7 @@ def init_app(app: Flask) -> None:
     listings.set_booked_periods(services.booked_periods)
     listing_withdrawn.connect(services.cancel_claims_of_withdrawn)
     listing_taken_down.connect(services.cancel_claims_of_taken_down)
+    user_suspended.connect(services.cancel_claims_of_suspended)
     app.cli.add_command(reservations_cli)
 
 

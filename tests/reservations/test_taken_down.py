@@ -1,7 +1,8 @@
 """A listing moderation takes down (hidden or rejected by a coordinator, hidden by reports or with
 its suspended owner): claims not handed over yet are cancelled and their claimants told why, so
 nobody goes to fetch it or is marked a no-show for not coming. A lent item that is out stays on
-loan. The owner's own edit sending a listing back to review is no take-down."""
+loan. The owner's own edit sending a listing back to review is no take-down. A suspended
+claimant's own claims not collected yet end too, and what they held goes to the waitlist."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from marketplace.moderation.services import (
     OWNER_SUSPENDED,
     TAKEN_DOWN_BY_COORDINATOR,
 )
+from marketplace.reservations.services import CLAIMANT_SUSPENDED_REASON
 from tests.factories import UserFactory
 from tests.listing_factories import ItemOfferFactory, LendOfferFactory
 from tests.reservation_factories import LoanReservationFactory, ReservationFactory
@@ -140,3 +142,45 @@ def test_an_owner_edit_sent_back_to_review_keeps_the_claims(
     assert edited.status_code == 200, edited.json
     assert edited.json["moderation"] == "pending"
     assert reservation_of(kept.id).status == "confirmed"
+
+
+def test_suspending_a_claimant_ends_their_open_claims_and_moves_the_waitlist_up(
+    client_as: Any, coordinator: Any, owner: Any
+) -> None:
+    item = ItemOfferFactory(owner=owner, quantity=1)
+    suspended = UserFactory()
+    held = ReservationFactory(listing=item, claimant=suspended, status="confirmed")
+    waiting = ReservationFactory(listing=item, status="waitlisted")
+    lent = LendOfferFactory(owner=owner)
+    out = LoanReservationFactory(listing=lent, claimant=suspended, status="picked_up")
+
+    response = client_as(coordinator).post(
+        f"/api/v1/users/{suspended.id}/suspend", json={"reason": "囤积捐赠物资"}
+    )
+
+    assert response.status_code == 200, response.json
+    cancelled = reservation_of(held.id)
+    assert (cancelled.status, cancelled.close_reason) == ("cancelled", CLAIMANT_SUSPENDED_REASON)
+    assert cancelled.events[-1].actor_id == coordinator.id
+    assert reservation_of(waiting.id).status == "pending"
+    assert reservation_of(out.id).status == "picked_up"
+    told = [n for n in notices(owner) if n.kind == "reservation_cancelled"]
+    assert [n.payload["reason"] for n in told] == [CLAIMANT_SUSPENDED_REASON]
+    assert stored_listing(item).units_reserved == 1
+
+
+def test_a_suspended_claimants_waiting_claim_is_not_moved_up_by_their_own_cancellation(
+    client_as: Any, coordinator: Any, owner: Any
+) -> None:
+    item = ItemOfferFactory(owner=owner, quantity=1, per_person_limit=None)
+    suspended = UserFactory()
+    held = ReservationFactory(listing=item, claimant=suspended, status="confirmed")
+    also_waiting = ReservationFactory(listing=item, claimant=suspended, status="waitlisted")
+    other = ReservationFactory(listing=item, status="waitlisted")
+
+    client_as(coordinator).post(f"/api/v1/users/{suspended.id}/suspend", json={"reason": "x"})
+
+    assert reservation_of(held.id).status == "cancelled"
+    waited = reservation_of(also_waiting.id)
+    assert [event.action for event in waited.events] == ["claim", "cancel"]
+    assert reservation_of(other.id).status == "pending"
