@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 from whoosh.support.levenshtein import levenshtein
 
+from marketplace.search.analysis import MIN_FUZZY_LENGTH, whole_words, word_terms
+
 # (English words or phrases, Chinese words), by the marketplace's categories.
 ENTRIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     # household
@@ -181,9 +183,7 @@ ENTRIES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 
 @functools.cache
 def _translations() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
-    """Analysed entries both ways: a key of one or two terms to the term groups it stands for."""
-    from marketplace.search.analysis import whole_words, word_terms
-
+    """Analysed entries both ways: a key of up to three terms to the term groups it stands for."""
     found: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
 
     def analysed(text: str) -> tuple[str, ...]:
@@ -200,8 +200,6 @@ def _translations() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
 
 
 LONGEST_PHRASE = 3
-# A misspelt English word stands for a glossary word this close (the query's fuzzy rule).
-MIN_FUZZY_LENGTH = 5
 
 
 @functools.cache
@@ -211,8 +209,9 @@ def _english_words() -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=4096)
 def _closest_english_word(word: str) -> str | None:
-    """The glossary word a misspelt one stands for: same first letter, one edit away (two from
-    eight letters on), the closest if several are."""
+    """The glossary word a misspelt one stands for, by the query's fuzzy rule: five letters or
+    more, the same first letter, one edit away (two from eight letters on), the closest if
+    several are."""
     if len(word) < MIN_FUZZY_LENGTH or not word.isascii() or not word.isalpha():
         return None
     limit = 1 if len(word) < 8 else 2
