@@ -638,18 +638,7 @@ def cancel_claims_of_suspended(user: Any, *, actor: Any, **_: Any) -> None:
         reservation, listing = _lock_with_listing(reservation_id)
         if reservation is None or listing is None or reservation.status not in OPEN_CLAIMS:
             continue
-        held = reservation.holds_capacity
-        transitions.apply(reservation, "cancel", actor, CLAIMANT_SUSPENDED_REASON)
-        if held:
-            _release(reservation, listing)
-        _notify(
-            (listing.owner_id,),
-            "reservation_cancelled",
-            reservation,
-            listing,
-            reason=CLAIMANT_SUSPENDED_REASON,
-        )
-        reservation_changed.send(reservation, action="cancel", actor=actor)
+        _cancel_one(reservation, listing, actor, CLAIMANT_SUSPENDED_REASON, tell=listing.owner_id)
 
 
 def _cancel_open_claims(listing: Listing, actor: Any, reason: str) -> None:
@@ -665,19 +654,24 @@ def _cancel_open_claims(listing: Listing, actor: Any, reason: str) -> None:
         .order_by(Reservation.id)
     ).all()
     for reservation in open_claims:
-        held = reservation.holds_capacity
-        transitions.apply(reservation, "cancel", actor, reason)
-        if held:
-            _give_back(reservation, listing)
-        _notify(
-            (reservation.claimant_id,),
-            "reservation_cancelled",
-            reservation,
-            listing,
-            reason=reason,
-        )
-        reservation_changed.send(reservation, action="cancel", actor=actor)
-    capacity.follow_capacity(listing)  # what it has left, should it be restored
+        _cancel_one(reservation, listing, actor, reason, tell=reservation.claimant_id)
+
+
+def _cancel_one(
+    reservation: Reservation, listing: Listing, actor: Any, reason: str, tell: int
+) -> None:
+    """Cancel one open claim with a reason, give its capacity back and tell ``tell`` why. The
+    waitlist moves up only while the listing is public: nothing is promised from one that is
+    withdrawn or taken down."""
+    held = reservation.holds_capacity
+    transitions.apply(reservation, "cancel", actor, reason)
+    if held and listing.is_public:
+        _release(reservation, listing)
+    elif held:
+        _give_back(reservation, listing)
+        capacity.follow_capacity(listing)  # what it has left, should it be restored
+    _notify((tell,), "reservation_cancelled", reservation, listing, reason=reason)
+    reservation_changed.send(reservation, action="cancel", actor=actor)
 
 
 def promote_waitlist(listing: Listing) -> list[Reservation]:
