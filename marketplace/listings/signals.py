@@ -14,7 +14,7 @@ listing_withdrawn = _signals.signal("listing-withdrawn")
 
 # A listing was taken down by moderation: a coordinator hid or rejected it, residents' reports
 # hid it, or it was hidden with its suspended owner. Claims on it that are not handed over yet
-# must end. Its new moderation state is set but may not be flushed yet.
+# must end. The listing is locked and its new moderation state set.
 # sender: the Listing; kwargs: actor (User, or None for the platform), reason (str, what the
 # claimants are told)
 listing_taken_down = _signals.signal("listing-taken-down")

@@ -610,11 +610,8 @@ def cancel_claims_of_withdrawn(listing: Listing, actor: Any, **_: Any) -> None:
 
 def cancel_claims_of_taken_down(listing: Listing, actor: Any, reason: str, **_: Any) -> None:
     """Receiver of listing_taken_down: nothing more is handed over from a listing moderation
-    took down, so nobody waits for it or is marked a no-show for not coming."""
-    # Writing the listing's new state first takes its row lock on PostgreSQL (SQLite's writers
-    # hold the database's), so a claim made at the same moment has either committed, and is
-    # found below, or waits for this transaction and then finds the listing not public.
-    db.session.flush()
+    took down, so nobody waits for it or is marked a no-show for not coming. Runs under the
+    sender's lock on the listing, which claims take too."""
     _cancel_open_claims(listing, actor, reason)
 
 
