@@ -85,30 +85,33 @@ def _configure_sqlite(engine: Engine, busy_timeout_seconds: int) -> None:
         connection.exec_driver_sql(f"BEGIN {sqlite_begin_mode()}")
 
 
-_force_immediate: ContextVar[bool] = ContextVar("force_immediate", default=False)
+_reads_only: ContextVar[bool] = ContextVar("reads_only", default=False)
 
 
 def sqlite_begin_mode() -> str:
-    """IMMEDIATE (take the write lock at BEGIN) unless this is a read-only HTTP request.
+    """IMMEDIATE (take the write lock at BEGIN) unless the transaction only reads.
 
     Writers that take the lock up front wait in the busy handler instead of failing with
     "database is locked" when they try to upgrade a read transaction. Safe HTTP methods never
-    write, so they read from a WAL snapshot without queueing behind writers, unless the code
-    asked for ``immediate_transactions()`` because it writes anyway.
+    write, and neither does code inside ``read_only_transactions()``: they read from a WAL
+    snapshot without queueing behind writers.
     """
-    if has_request_context() and request.method in SAFE_METHODS and not _force_immediate.get():
+    if _reads_only.get():
+        return "DEFERRED"
+    if has_request_context() and request.method in SAFE_METHODS:
         return "DEFERRED"
     return "IMMEDIATE"
 
 
 @contextmanager
-def immediate_transactions() -> Iterator[None]:
-    """Transactions begun inside this block take SQLite's write lock at BEGIN."""
-    token = _force_immediate.set(True)
+def read_only_transactions() -> Iterator[None]:
+    """Transactions begun inside this block only read, so SQLite's write lock is not theirs to
+    take (a process that holds another lock while it reads never waits for a writer)."""
+    token = _reads_only.set(True)
     try:
         yield
     finally:
-        _force_immediate.reset(token)
+        _reads_only.reset(token)
 
 
 ModelT = TypeVar("ModelT")

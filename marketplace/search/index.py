@@ -53,16 +53,23 @@ class SearchResults:
 
 
 Document = dict[str, Any]
-# Called once the index's write lock is held: (documents to add or replace, ids to remove).
-Changes = Callable[[], tuple[Iterable[Document], Iterable[int]]]
+# What the index's writers keep beside its documents (JSON-able): how far it has read the
+# outbox. Each index, and each generation of one, has its own.
+Mark = dict[str, Any]
+# Called once the index's write lock is held, with the index's mark: (documents to add or
+# replace, ids to remove, the mark to keep once they are written).
+Changes = Callable[[Mark], tuple[Iterable[Document], Iterable[int], Mark]]
 
 
 class SearchIndex(Protocol):
     def exists(self) -> bool: ...
 
+    def mark(self) -> Mark:
+        """The mark the last write left (``{}`` for a new index), read without the lock."""
+
     def write(self, changes: Changes) -> None:
-        """Apply ``changes()`` in one commit, calling it only once the write lock is held
-        (raises IndexBusy when the lock stays taken)."""
+        """Apply ``changes(mark)`` in one commit, calling it only once the write lock is held
+        (raises IndexBusy when the lock stays taken), then keep the mark it returned."""
 
     def search(self, query: SearchQuery) -> SearchResults: ...
 
@@ -72,7 +79,8 @@ class SearchIndex(Protocol):
         on_progress: Callable[[int], None] | None = None,
         catch_up: Changes | None = None,
     ) -> int:
-        """Build a fresh index from ``documents`` beside the live one, apply ``catch_up`` under
-        the live index's write lock, and swap the new one in atomically."""
+        """Build a fresh index from ``documents`` beside the live one, apply ``catch_up`` (given
+        the fresh index's empty mark) under the live index's write lock, and swap the new one in
+        atomically."""
 
     def count(self) -> int: ...

@@ -1,23 +1,31 @@
-"""Keeping the index in step with the database: documents, draining the outbox, rebuilding."""
+"""Keeping the index in step with the database: documents, draining the outbox, rebuilding.
+
+The outbox is a sequence that every index reads for itself: each keeps its own position in it
+(``OutboxPosition``, stored as the index's mark), so the worker processes of one node share
+their index and its position, and every node of a scaled-out deployment keeps its own replica
+fed by the same rows. Nothing in the database records who has read what; rows are deleted by
+age (``OUTBOX_KEPT``).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace import clock
-from marketplace.db import immediate_transactions
+from marketplace.db import read_only_transactions
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from marketplace.places.models import Place
 from marketplace.search.analysis import terms
-from marketplace.search.index import Document, IndexUnavailable, SearchIndex
+from marketplace.search.index import Document, IndexUnavailable, Mark, SearchIndex
 from marketplace.search.models import SearchOutbox
 from marketplace.search.signals import listings_indexed
 from marketplace.search.whoosh_index import WhooshIndex
@@ -25,10 +33,19 @@ from marketplace.search.whoosh_index import WhooshIndex
 logger = logging.getLogger("marketplace.search")
 
 DRAIN_BATCH = 500
-# A rebuild replays every change made this long before it started, to cover transactions that
-# were open while it read the database.
-REBUILD_REPLAY_MARGIN = timedelta(minutes=2)
-PROCESSED_ROWS_KEPT = timedelta(days=1)
+# How long a transaction that changes listings may stay open after writing its outbox row. A
+# rebuild replays every change made this long before it started, to cover transactions that were
+# open while it read the database; and an outbox id missing below rows already applied is given
+# up for rolled back once the next row is this old.
+OPEN_TRANSACTION_LIMIT = timedelta(minutes=2)
+# Outbox rows are deleted this long after they were written: an index that has not drained for
+# as long (a node that was down) may have missed changes and must be rebuilt.
+OUTBOX_KEPT = timedelta(days=7)
+
+
+class MissedChanges(IndexUnavailable):
+    """The index was not drained for longer than the outbox keeps rows; only a rebuild brings
+    it up to date."""
 
 
 def get_index(app: Flask | None = None) -> SearchIndex:
@@ -113,6 +130,82 @@ def _documents_for(
     return documents, sorted(wanted - {listing.id for listing in found})
 
 
+# --- the outbox position --------------------------------------------------------------------
+
+
+@dataclass
+class OutboxPosition:
+    """How far one index has applied the outbox.
+
+    Every row up to ``through`` is applied, and so are the rows in ``above`` (id: creation time
+    as a Unix timestamp) beyond it. Ids are handed out when a transaction writes its row, not
+    when it commits, so a row can become visible after later ones were applied: the gap below
+    them stays open until its row arrives, or until ``OPEN_TRANSACTION_LIMIT`` after the next
+    row was written, when the id is given up for rolled back.
+    """
+
+    through: int = 0
+    above: dict[int, float] = field(default_factory=dict)
+    # False for an index that never had a position (built before positions were kept, or whose
+    # mark was lost): it applies the whole outbox once and cannot tell whether it missed rows.
+    recorded: bool = True
+
+    @classmethod
+    def of(cls, mark: Mark) -> OutboxPosition:
+        if "through" not in mark:
+            return cls(recorded=False)
+        try:
+            through = int(mark["through"])
+            above = {int(key): float(value) for key, value in mark.get("above", {}).items()}
+        except (TypeError, ValueError, AttributeError):
+            return cls(recorded=False)
+        return cls(through=through, above=above)
+
+    def as_mark(self) -> Mark:
+        return {
+            "through": self.through,
+            "above": {str(key): value for key, value in sorted(self.above.items())},
+        }
+
+    def has_applied(self, outbox_id: int) -> bool:
+        return outbox_id <= self.through or outbox_id in self.above
+
+    def unapplied(self) -> Any:
+        """SQL condition: outbox rows this index has not applied."""
+        condition = SearchOutbox.id > self.through
+        if self.above:
+            condition = condition & SearchOutbox.id.not_in(sorted(self.above))
+        return condition
+
+    def record(self, rows: Iterable[Any]) -> None:
+        """Count ``rows`` (with ``id`` and ``created_at``) as applied and move ``through`` up
+        over the ids applied without a gap."""
+        for row in rows:
+            if row.id > self.through:
+                self.above[row.id] = row.created_at.timestamp()
+        while self.through + 1 in self.above:
+            self.through += 1
+            del self.above[self.through]
+
+    def give_up_gaps(self, read_up_to: float, now: datetime) -> None:
+        """Move ``through`` over missing ids that a read of every committed row up to
+        ``read_up_to`` did not find, when the next applied row was written long enough ago."""
+        given_up_before = (now - OPEN_TRANSACTION_LIMIT).timestamp()
+        while self.above and self.through < read_up_to:
+            lowest = min(self.above)
+            if self.above[lowest] > given_up_before:
+                return
+            if lowest - 1 > read_up_to:
+                self.through = int(read_up_to)
+                return
+            self.through = lowest - 1
+            self.record([])
+
+
+def position_of(index: SearchIndex) -> OutboxPosition:
+    return OutboxPosition.of(index.mark())
+
+
 # --- draining the outbox -------------------------------------------------------------------------
 
 
@@ -123,36 +216,93 @@ class DrainReport:
 
 
 def drain(index: SearchIndex | None = None, max_rounds: int = 20) -> DrainReport:
-    """Apply pending outbox rows to the index, oldest first, and mark them processed.
+    """Apply the outbox rows this index has not applied yet, oldest first, and move its
+    position past them.
 
     Raises IndexUnavailable (or IndexBusy) when the index cannot be written; the rows then stay
-    pending for the next drain. Must be called between units of work: it ends the session's
-    current transaction first, so it reads what is committed after it holds the index lock.
+    unapplied for the next drain. Must be called between units of work: it ends the session's
+    current transaction, and reads the outbox and the listings only once it holds the index's
+    write lock, in a transaction it ends before the index commits.
     """
     index = index or get_index()
     applied = 0
-    with immediate_transactions():
-        for _round in range(max_rounds):
+    for _round in range(max_rounds):
+        db.session.rollback()
+        if not _has_unapplied(index):
+            break
+        batch = _apply_next_batch(index)
+        if not batch.rows:
+            break
+        applied += batch.rows
+        listings_indexed.send(None, listing_ids=batch.listing_ids)
+    return DrainReport(applied=applied, pending=pending_count(index))
+
+
+@dataclass
+class _Batch:
+    rows: int = 0
+    listing_ids: list[int] = field(default_factory=list)
+
+
+def _apply_next_batch(index: SearchIndex) -> _Batch:
+    """Under the index's write lock: read the rows after its position, write their listings'
+    documents and move the position past them."""
+    batch = _Batch()
+
+    def changes(mark: Mark) -> tuple[list[Document], list[int], Mark]:
+        position = OutboxPosition.of(mark)
+        with read_only_transactions():
+            rows, read_up_to = _unapplied_rows(position)
+            if position.recorded and rows and _kept_no_longer(rows[0].created_at):
+                db.session.rollback()
+                raise MissedChanges(
+                    "the search index was not updated for longer than the outbox keeps "
+                    "changes; run `flask search reindex`"
+                )
+            batch.rows = len(rows)
+            batch.listing_ids = sorted({row.listing_id for row in rows})
+            upserts, deletes = _documents_for(batch.listing_ids, PlaceNames())
             db.session.rollback()
-            rows = db.session.execute(
-                select(SearchOutbox.id, SearchOutbox.listing_id)
-                .where(SearchOutbox.processed_at.is_(None))
-                .order_by(SearchOutbox.id)
-                .limit(DRAIN_BATCH)
-            ).all()
-            if not rows:
-                break
-            listing_ids = sorted({row.listing_id for row in rows})
-            index.write(lambda ids=listing_ids: _documents_for(ids, PlaceNames()))
-            db.session.execute(
-                update(SearchOutbox)
-                .where(SearchOutbox.id.in_([row.id for row in rows]))
-                .values(processed_at=clock.now())
-            )
-            db.session.commit()
-            applied += len(rows)
-            listings_indexed.send(None, listing_ids=listing_ids)
-    return DrainReport(applied=applied, pending=pending_count())
+        position.record(rows)
+        position.give_up_gaps(read_up_to, clock.now())
+        return upserts, deletes, position.as_mark()
+
+    index.write(changes)
+    return batch
+
+
+def _unapplied_rows(position: OutboxPosition) -> tuple[list[Any], float]:
+    """Up to a batch of rows the index has not applied, and the id up to which every committed
+    row was read (infinite when the read reached the end of the outbox)."""
+    # Rows in ``above`` are read and skipped rather than excluded in SQL, so that the limit
+    # still leaves a whole batch of new ones.
+    limit = DRAIN_BATCH + len(position.above)
+    rows = db.session.execute(
+        select(SearchOutbox.id, SearchOutbox.listing_id, SearchOutbox.created_at)
+        .where(SearchOutbox.id > position.through)
+        .order_by(SearchOutbox.id)
+        .limit(limit)
+    ).all()
+    read_up_to = rows[-1].id if len(rows) == limit else float("inf")
+    return [row for row in rows if row.id not in position.above], read_up_to
+
+
+def _has_unapplied(index: SearchIndex) -> bool:
+    """Whether a drain has anything to do; asked without the index's lock and ending its
+    transaction, so that none stays open while the drain waits for the lock."""
+    position = position_of(index)
+    with read_only_transactions():
+        found = db.session.scalar(select(SearchOutbox.id).where(position.unapplied()).limit(1))
+        db.session.rollback()
+    return found is not None or _gap_to_give_up(position)
+
+
+def _gap_to_give_up(position: OutboxPosition) -> bool:
+    """Whether the lowest applied row above a gap is old enough to give the gap up."""
+    if not position.above:
+        return False
+    oldest = position.above[min(position.above)]
+    return oldest <= (clock.now() - OPEN_TRANSACTION_LIMIT).timestamp()
 
 
 def drain_quietly() -> None:
@@ -167,29 +317,25 @@ def drain_quietly() -> None:
         db.session.rollback()
 
 
-def pending_count() -> int:
-    return (
-        db.session.scalar(
-            select(func.count(SearchOutbox.id)).where(SearchOutbox.processed_at.is_(None))
-        )
-        or 0
-    )
+def pending_count(index: SearchIndex | None = None) -> int:
+    """Outbox rows the index has not applied."""
+    position = position_of(index or get_index())
+    return db.session.scalar(select(func.count(SearchOutbox.id)).where(position.unapplied())) or 0
 
 
-def oldest_pending_at() -> datetime | None:
-    return db.session.scalar(
-        select(func.min(SearchOutbox.created_at)).where(SearchOutbox.processed_at.is_(None))
-    )
+def oldest_pending_at(index: SearchIndex | None = None) -> datetime | None:
+    position = position_of(index or get_index())
+    return db.session.scalar(select(func.min(SearchOutbox.created_at)).where(position.unapplied()))
 
 
-def lag_seconds() -> float:
-    """How long the oldest unapplied change has waited (0 when the index is up to date)."""
-    oldest = oldest_pending_at()
+def lag_seconds(index: SearchIndex | None = None) -> float:
+    """How long the oldest change the index has not applied has waited (0 when up to date)."""
+    oldest = oldest_pending_at(index)
     return max(0.0, (clock.now() - oldest).total_seconds()) if oldest else 0.0
 
 
 def lag_within(max_lag: float) -> bool:
-    """Whether no unapplied change has waited longer than ``max_lag`` seconds.
+    """Whether no change the index has not applied has waited longer than ``max_lag`` seconds.
 
     A check that finds the oldest unapplied change made at T (or none, at the time T of the
     check) proves that nothing is older than T until the changes made since are applied, so
@@ -212,12 +358,33 @@ def lag_within(max_lag: float) -> bool:
     return True
 
 
-def prune_processed() -> int:
-    cutoff = clock.now() - PROCESSED_ROWS_KEPT
+def _kept_no_longer(created_at: datetime) -> bool:
+    return created_at < clock.now() - OUTBOX_KEPT
+
+
+def missed_changes(index: SearchIndex | None = None) -> bool:
+    """Whether the index has not applied a row older than ``OUTBOX_KEPT``: it may also have
+    missed rows deleted since, and refuses to drain until rebuilt."""
+    position = position_of(index or get_index())
+    oldest = oldest_pending_at(index)
+    return position.recorded and oldest is not None and _kept_no_longer(oldest)
+
+
+def prune_outbox() -> int:
+    """Delete rows older than ``OUTBOX_KEPT`` except the newest of them.
+
+    That one stays as a marker: an index still short of it was not drained for that long and
+    may have missed the deleted rows, which its first read after the gap would otherwise take
+    for ids that never committed.
+    """
+    cutoff = clock.now() - OUTBOX_KEPT
+    newest_old = db.session.scalar(
+        select(func.max(SearchOutbox.id)).where(SearchOutbox.created_at < cutoff)
+    )
+    if newest_old is None:
+        return 0
     result = db.session.execute(
-        delete(SearchOutbox).where(
-            SearchOutbox.processed_at.is_not(None), SearchOutbox.created_at < cutoff
-        )
+        delete(SearchOutbox).where(SearchOutbox.id < newest_old, SearchOutbox.created_at < cutoff)
     )
     db.session.commit()
     return result.rowcount or 0
@@ -264,33 +431,42 @@ def rebuild(
 ) -> int:
     """Rebuild the whole index from the database into a new generation and swap it in.
 
-    Changes committed while the rebuild reads the database are replayed into the new
-    generation under the live index's write lock, just before the swap.
+    Changes written from ``OPEN_TRANSACTION_LIMIT`` before the rebuild started (transactions
+    that may have been open while it read the database) are applied again to the new generation
+    under the live index's write lock, just before the swap. Those the live index had not
+    applied yet stay unapplied in the new generation's position too, so that the next drain
+    applies them once more and sends their matching alerts; older ones count as applied.
     """
     index = index or get_index()
     started_at = clock.now()
     db.session.rollback()
-    places = PlaceNames()
+    with read_only_transactions():  # begins the transaction the whole read runs in
+        places = PlaceNames()
 
-    def catch_up() -> tuple[list[Document], list[int]]:
+    def catch_up(_mark: Mark) -> tuple[list[Document], list[int], Mark]:
+        live = _live_position(index)
+        replay_from = started_at - OPEN_TRANSACTION_LIMIT
         db.session.rollback()
-        changed = db.session.scalars(
-            select(SearchOutbox.listing_id).where(
-                SearchOutbox.created_at >= started_at - REBUILD_REPLAY_MARGIN
+        with read_only_transactions():
+            before = db.session.scalar(
+                select(func.max(SearchOutbox.id)).where(SearchOutbox.created_at < replay_from)
             )
-        ).all()
-        return _documents_for(changed, PlaceNames())
+            rows = db.session.execute(
+                select(SearchOutbox.id, SearchOutbox.listing_id, SearchOutbox.created_at)
+                .where(SearchOutbox.created_at >= replay_from)
+                .order_by(SearchOutbox.id)
+            ).all()
+            upserts, deletes = _documents_for({row.listing_id for row in rows}, PlaceNames())
+            db.session.rollback()
+        position = OutboxPosition(through=before or 0)
+        position.record(row for row in rows if live.has_applied(row.id))
+        return upserts, deletes, position.as_mark()
 
-    count = index.rebuild(_all_documents(places), on_progress=on_progress, catch_up=catch_up)
-    with immediate_transactions():
-        db.session.rollback()
-        db.session.execute(
-            update(SearchOutbox)
-            .where(
-                SearchOutbox.processed_at.is_(None),
-                SearchOutbox.created_at < started_at - REBUILD_REPLAY_MARGIN,
-            )
-            .values(processed_at=clock.now())
-        )
-        db.session.commit()
-    return count
+    return index.rebuild(_all_documents(places), on_progress=on_progress, catch_up=catch_up)
+
+
+def _live_position(index: SearchIndex) -> OutboxPosition:
+    try:
+        return position_of(index)
+    except IndexUnavailable:
+        return OutboxPosition()

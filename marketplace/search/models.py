@@ -14,8 +14,8 @@ from marketplace.extensions import db
 class SearchOutbox(db.Model):
     """A listing whose index document must be rewritten (or removed).
 
-    Rows are applied in id order by whichever process holds the index's write lock, then marked
-    processed; processed rows are kept a day so a rebuild can replay what changed while it ran.
+    Every index applies the rows in id order for itself and keeps its own position among them
+    (see ``indexer.OutboxPosition``); rows are deleted a week after they were written.
     No foreign key: the row must outlive anything that happens to the listing.
     """
 
@@ -24,9 +24,5 @@ class SearchOutbox(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
-    processed_at: Mapped[datetime | None]
 
-    __table_args__ = (
-        Index("ix_search_outbox_pending", "processed_at", "id"),
-        Index("ix_search_outbox_created_at", "created_at"),
-    )
+    __table_args__ = (Index("ix_search_outbox_created_at", "created_at"),)

@@ -62,7 +62,8 @@ def reindex(if_missing: bool) -> None:
 
 @search_cli.command("status")
 def status() -> None:
-    """Documents in the index, public listings in the database, and how far the index lags."""
+    """Documents in the index, public listings in the database, and how far this index lags
+    behind the outbox."""
     index = indexer.get_index()
     try:
         documents: Any = index.count()
@@ -71,8 +72,21 @@ def status() -> None:
     click.echo(f"documents in index:       {documents}")
     click.echo(f"listings in database:     {indexer.listing_count()}")
     click.echo(f"public listings:          {indexer.public_listing_count()}")
-    click.echo(f"outbox pending:           {indexer.pending_count()}")
-    click.echo(f"outbox lag:               {indexer.lag_seconds():.1f}s")
+    try:
+        position = indexer.position_of(index)
+        pending: Any = indexer.pending_count(index)
+        lag: Any = f"{indexer.lag_seconds(index):.1f}s"
+    except IndexUnavailable:
+        position, pending, lag = None, "unknown", "unknown"
+    if position is not None:
+        click.echo(
+            f"outbox position:          through row {position.through}"
+            + (f" and {len(position.above)} rows beyond" if position.above else "")
+        )
+    click.echo(f"outbox pending:           {pending}")
+    click.echo(f"outbox lag:               {lag}")
+    if position is not None and indexer.missed_changes(index):
+        click.echo("the index may have missed changes the outbox no longer keeps: reindex it")
 
 
 @search_cli.command("worker")
@@ -98,7 +112,7 @@ def worker(poll: float, once: bool) -> None:
             click.echo(f"search: index unavailable, will retry: {exc}", err=True)
             db.session.rollback()
         if time.monotonic() - last_prune > 3600:
-            indexer.prune_processed()
+            indexer.prune_outbox()
             last_prune = time.monotonic()
         if once or stopping:
             return

@@ -3,7 +3,10 @@
 Layout of the search directory: ``CURRENT`` names the live generation, a subdirectory holding a
 Whoosh index. A rebuild writes a new generation beside it and swaps ``CURRENT`` with an atomic
 rename, so readers never see a half-built index. Whoosh's own file lock makes sure only one
-process writes a generation at a time; writers wait ``lock_timeout`` seconds for it.
+process writes a generation at a time; writers wait ``lock_timeout`` seconds for it. Each
+generation keeps its writers' mark (how far it has read the outbox) in ``MARK`` beside the Whoosh
+files, written after every commit: at least once, never before the documents are in (a writer
+that took the lock between the two reads the older mark and applies some changes again).
 
 Searchers are kept per thread and reopened only when the index changed.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import logging
 import os
 import shutil
@@ -53,6 +57,7 @@ from marketplace.search.index import (
     Document,
     IndexBusy,
     IndexUnavailable,
+    Mark,
     SearchHit,
     SearchQuery,
     SearchResults,
@@ -61,6 +66,7 @@ from marketplace.search.index import (
 logger = logging.getLogger("marketplace.search")
 
 CURRENT_FILE = "CURRENT"
+MARK_FILE = "MARK"
 # Distinct filters (combinations of side, kind, category, place, availability) whose documents
 # a searcher keeps; more are rare, and the set starts again when full.
 FILTERS_KEPT = 64
@@ -491,12 +497,17 @@ class WhooshIndex:
 
     # --- writing -----------------------------------------------------------------------------
 
+    def mark(self) -> Mark:
+        return _read_mark(self.root / self._current_generation())
+
     def write(self, changes: Changes) -> None:
-        ix = self._open(self._current_generation())
-        self._write_to(ix, changes, self.lock_timeout)
+        generation = self._current_generation()
+        self._write_to(self._open(generation), self.root / generation, changes, self.lock_timeout)
 
     @staticmethod
-    def _write_to(ix: whoosh_index.Index, changes: Changes, timeout: float) -> None:
+    def _write_to(
+        ix: whoosh_index.Index, directory: Path, changes: Changes, timeout: float
+    ) -> None:
         """Take the write lock, then ask ``changes`` what to write: whatever it reads is then
         no older than what the index already holds, so a slower writer never overwrites a
         newer document with an older one."""
@@ -507,7 +518,7 @@ class WhooshIndex:
         except Exception as exc:
             raise IndexUnavailable(f"cannot write search index: {exc}") from exc
         try:
-            upserts, deletes = changes()
+            upserts, deletes, mark = changes(_read_mark(directory))
         except BaseException:
             writer.cancel()
             raise
@@ -520,6 +531,7 @@ class WhooshIndex:
         except Exception as exc:
             writer.cancel()
             raise IndexUnavailable(f"cannot write search index: {exc}") from exc
+        _write_mark(directory, mark)
 
     def hold_write_lock(self, timeout: float) -> Any:
         """The live generation's write lock, for a rebuild's final catch-up; None if unavailable."""
@@ -562,7 +574,7 @@ class WhooshIndex:
             live_lock = self.hold_write_lock(self.lock_timeout * 6)
             try:
                 if catch_up is not None:
-                    self._write_to(ix, catch_up, self.lock_timeout)
+                    self._write_to(ix, directory, catch_up, self.lock_timeout)
                 self._point_current_at(generation)
             finally:
                 if live_lock is not None:
@@ -604,6 +616,26 @@ def _check_count(ix: whoosh_index.Index, expected: int) -> None:
     found = ix.doc_count_all()
     if found != expected:
         raise IndexUnavailable(f"the rebuilt index holds {found} documents, not {expected}")
+
+
+def _read_mark(directory: Path) -> Mark:
+    """A generation's mark; ``{}`` when it has none or it cannot be read, which only makes the
+    next drain apply more than it needs to."""
+    try:
+        mark = json.loads((directory / MARK_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return mark if isinstance(mark, dict) else {}
+
+
+def _write_mark(directory: Path, mark: Mark) -> None:
+    temporary = directory / f"{MARK_FILE}.{uuid.uuid4().hex[:8]}"
+    try:
+        temporary.write_text(json.dumps(mark, separators=(",", ":")))
+        os.replace(temporary, directory / MARK_FILE)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise IndexUnavailable(f"cannot keep the search index's mark: {exc}") from exc
 
 
 def _acquire(lock: Any, timeout: float) -> bool:

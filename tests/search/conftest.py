@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import select
 
-from marketplace import clock
 from marketplace.extensions import db
 from marketplace.search import indexer
+from marketplace.search.index import Mark
 from marketplace.search.models import SearchOutbox
 from tests.factories import MerchantFactory, OrganisationFactory, PlaceFactory, UserFactory
 from tests.listing_factories import (
@@ -58,32 +58,51 @@ def search(client: Any, q: str, **params: Any) -> dict[str, Any]:
     return response.get_json()
 
 
+def offer(place_id: int, **fields: Any) -> dict[str, Any]:
+    """A valid body for posting an item given away."""
+    return {
+        "side": "offer",
+        "kind": "item",
+        "mode": "give",
+        "title": "闲置婴儿车",
+        "description": "可坐可躺，能折叠。",
+        "category": "baby_kids",
+        "tags": ["婴儿车"],
+        "place_id": place_id,
+        **fields,
+    }
+
+
 def ids_of(body: dict[str, Any]) -> list[int]:
     return [item["id"] for item in body["items"]]
 
 
-def outbox_pending() -> int:
+def outbox_pending(app: Flask) -> int:
+    """Outbox rows the app's index has not applied."""
     db.session.expire_all()
-    return indexer.pending_count()
+    return indexer.pending_count(indexer.get_index(app))
 
 
 def index_now(app: Flask) -> None:
     """Commit what the test has flushed and build the index from it, leaving nothing queued.
 
     Unlike the harness's ``search_index`` fixture this can run after the test's own fixtures.
-    A rebuild keeps the outbox rows of the last minutes pending to be applied again; the index
-    already holds them, so they are marked done here rather than drained (a drain also sends
-    the matching alerts of every listing, which costs about a second per test).
+    A rebuild leaves the outbox rows of the last minutes that the live index had not applied
+    to the next drain; the new index holds them already, so its position is moved past them
+    here rather than drained (a drain also sends the matching alerts of every listing, which
+    costs about a second per test).
     """
     with app.app_context():
         db.session.commit()
-        indexer.rebuild()
-        db.session.execute(
-            update(SearchOutbox)
-            .where(SearchOutbox.processed_at.is_(None))
-            .values(processed_at=clock.now())
-        )
-        db.session.commit()
+        index = indexer.get_index()
+        indexer.rebuild(index)
+        index.write(lambda mark: ([], [], _everything_applied(mark)))
+
+
+def _everything_applied(mark: Mark) -> Mark:
+    position = indexer.OutboxPosition.of(mark)
+    position.record(db.session.execute(select(SearchOutbox.id, SearchOutbox.created_at)).all())
+    return position.as_mark()
 
 
 # --- the corpus ---------------------------------------------------------------------------------

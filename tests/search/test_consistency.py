@@ -20,22 +20,7 @@ from marketplace.listings.models import Listing
 from marketplace.search.models import SearchOutbox
 from tests.factories import CommunityFactory, SubdistrictFactory, UserFactory
 from tests.listing_factories import ItemOfferFactory
-from tests.search.conftest import API, ids_of, index_now, outbox_pending, search
-
-
-def offer(place_id: int, **fields: Any) -> dict[str, Any]:
-    """A valid body for posting an item given away."""
-    return {
-        "side": "offer",
-        "kind": "item",
-        "mode": "give",
-        "title": "闲置婴儿车",
-        "description": "可坐可躺，能折叠。",
-        "category": "baby_kids",
-        "tags": ["婴儿车"],
-        "place_id": place_id,
-        **fields,
-    }
+from tests.search.conftest import API, ids_of, index_now, offer, outbox_pending, search
 
 
 @pytest.fixture
@@ -66,17 +51,17 @@ def _found(client: Any, q: str, listing_id: int, **params: Any) -> bool:
 
 
 def test_posted_listing_is_found_as_soon_as_the_post_has_answered(
-    frozen_clock, search_index, client, poster_client, community
+    app, frozen_clock, search_index, client, poster_client, community
 ):
     response = poster_client.post(API, json=offer(community.id, title="闲置电钻"))
 
     assert response.status_code == 201
-    assert outbox_pending() == 0
+    assert outbox_pending(app) == 0
     assert _found(client, "电钻", response.json["id"])
 
 
 def test_listing_waiting_for_review_is_found_only_once_approved(
-    frozen_clock, search_index, client, client_as, staff_client, community
+    app, frozen_clock, search_index, client, client_as, staff_client, community
 ):
     newcomer_client = client_as(UserFactory())
     listing_id = newcomer_client.post(API, json=offer(community.id)).json["id"]
@@ -89,7 +74,7 @@ def test_listing_waiting_for_review_is_found_only_once_approved(
     assert approved.status_code == 200
     assert hidden_while_pending is False
     assert _found(client, "婴儿车", listing_id)
-    assert outbox_pending() == 0
+    assert outbox_pending(app) == 0
 
 
 def test_edited_listing_is_found_by_its_new_words_and_not_its_old_ones(
@@ -149,7 +134,7 @@ def test_restored_listing_is_found_again(stroller, client, staff_client):
     assert _found(client, "婴儿车", stroller.id)
 
 
-def test_withdrawn_listing_disappears_at_once(stroller, client, poster_client):
+def test_withdrawn_listing_disappears_at_once(app, stroller, client, poster_client):
     found_before = _found(client, "婴儿车", stroller.id)
 
     response = poster_client.post(f"{API}/{stroller.id}/withdraw")
@@ -157,11 +142,11 @@ def test_withdrawn_listing_disappears_at_once(stroller, client, poster_client):
     assert found_before
     assert response.status_code == 200
     assert search(client, "婴儿车")["total"] == 0
-    assert outbox_pending() == 0
+    assert outbox_pending(app) == 0
 
 
 def test_expired_listing_disappears_and_comes_back_when_renewed(
-    stroller, client, poster_client, cli
+    app, stroller, client, poster_client, cli
 ):
     found_before = _found(client, "婴儿车", stroller.id)
     clock.advance(timedelta(days=31))
@@ -175,7 +160,7 @@ def test_expired_listing_disappears_and_comes_back_when_renewed(
     assert gone
     assert renewed.status_code == 200
     assert _found(client, "婴儿车", stroller.id)
-    assert outbox_pending() == 0
+    assert outbox_pending(app) == 0
 
 
 def test_fully_claimed_listing_is_found_but_no_longer_available(stroller, client, client_as):
@@ -250,7 +235,7 @@ def test_refused_post_writes_no_outbox_row(poster_client, community):
 
 
 def test_change_left_for_the_worker_never_shows_a_listing_that_stopped_being_public(
-    stroller, app_config, client, poster_client, cli
+    app, stroller, app_config, client, poster_client, cli
 ):
     """In worker mode nothing drains after the request; the database still has the last word."""
     app_config["SEARCH_INDEXING"] = "worker"
@@ -266,7 +251,7 @@ def test_change_left_for_the_worker_never_shows_a_listing_that_stopped_being_pub
     assert worker.exit_code == 0, worker.output
     assert "applied 1 changes" in worker.output
     assert search(client, "婴儿车")["total"] == 0
-    assert outbox_pending() == 0
+    assert outbox_pending(app) == 0
 
 
 def test_search_uses_the_database_once_the_worker_falls_behind(

@@ -122,7 +122,7 @@ def test_filters_kept_by_a_searcher_follow_the_writes(tmp_path: Path):
     available = SearchQuery(text="婴儿车", available=True)
     before = [hit.listing_id for hit in index.search(available).hits]
 
-    index.write(lambda: ([_document(6, "婴儿车 电钻 guitar", available="0")], []))
+    index.write(lambda _mark: ([_document(6, "婴儿车 电钻 guitar", available="0")], [], {}))
 
     assert before == [6]
     assert index.search(available).hits == []
@@ -209,7 +209,7 @@ def test_postings_read_a_block_at_a_time_are_those_whoosh_steps_through(tmp_path
         _document(number, "婴儿车 婴儿车" if number % 3 else "婴儿车 台灯")
         for number in range(1, 400)
     )
-    index.write(lambda: ([_document(5, "台灯")], [7, 300]))
+    index.write(lambda _mark: ([_document(5, "台灯")], [7, 300], {}))
     searcher = index._searcher()
 
     readers = [reader for reader, _offset in searcher.reader().leaf_readers()]
