@@ -257,7 +257,7 @@ def _apply_next_batch(index: SearchIndex) -> _Batch:
                 db.session.rollback()
                 raise MissedChanges(
                     "the search index was not updated for longer than the outbox keeps "
-                    "changes; run `flask search reindex`"
+                    "changes and needs a rebuild"
                 )
             batch.rows = len(rows)
             batch.listing_ids = sorted({row.listing_id for row in rows})

@@ -108,6 +108,10 @@ def worker(poll: float, once: bool) -> None:
             report = indexer.drain()
             if report.applied:
                 click.echo(f"search: applied {report.applied} changes, {report.pending} pending")
+        except indexer.MissedChanges as exc:
+            db.session.rollback()
+            click.echo(f"search: {exc}; rebuilding it now", err=True)
+            _rebuild_after_missed_changes()
         except IndexUnavailable as exc:
             click.echo(f"search: index unavailable, will retry: {exc}", err=True)
             db.session.rollback()
@@ -117,3 +121,13 @@ def worker(poll: float, once: bool) -> None:
         if once or stopping:
             return
         time.sleep(poll)
+
+
+def _rebuild_after_missed_changes() -> None:
+    try:
+        count = indexer.rebuild()
+    except IndexUnavailable as exc:
+        db.session.rollback()
+        click.echo(f"search: rebuild failed, will retry: {exc}", err=True)
+        return
+    click.echo(f"search: indexed {count} listings")

@@ -291,22 +291,25 @@ def test_an_index_not_drained_for_longer_than_the_outbox_keeps_rows_must_be_rebu
     with app.app_context():
         index = indexer.get_index()
         index.write(lambda mark: ([], [], indexer.OutboxPosition().as_mark()))  # far behind
-        ItemOfferFactory(title="台灯", place=community, owner=poster)
+        lamp = ItemOfferFactory(title="台灯", place=community, owner=poster)
         db.session.commit()
         clock.advance(indexer.OUTBOX_KEPT + timedelta(minutes=1))
         with pytest.raises(indexer.MissedChanges):
             indexer.drain(index)
     status = cli("search", "status").output
     behind = search(client, "台灯")
-    reindexed = cli("search", "reindex")
+    worker = cli("search", "worker", "--once")
     with app.app_context():
         report = indexer.drain()
 
     assert "reindex it" in status
     assert behind["degraded"] is True
-    assert reindexed.exit_code == 0, reindexed.output
+    assert worker.exit_code == 0, worker.output
+    assert "needs a rebuild; rebuilding it now" in worker.output
+    assert "search: indexed 2 listings" in worker.output
     assert report.pending == 0
-    assert search(client, "台灯")["degraded"] is False
+    found = search(client, "台灯")
+    assert (ids_of(found), found["degraded"]) == ([lamp.id], False)
 
 
 def test_an_index_without_a_position_applies_the_whole_outbox_once(
