@@ -89,6 +89,12 @@ def status() -> None:
         click.echo("the index may have missed changes the outbox no longer keeps: reindex it")
 
 
+@search_cli.command("prune")
+def prune() -> None:
+    """Delete outbox rows a week old (the worker does it every hour by itself)."""
+    click.echo(f"search: deleted {indexer.prune_outbox()} outbox rows")
+
+
 @search_cli.command("worker")
 @click.option("--poll", default=0.5, show_default=True, help="Seconds between looks at the outbox.")
 @click.option("--once", is_flag=True, help="Drain once and exit.")
