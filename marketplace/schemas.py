@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import marshmallow as ma
@@ -69,6 +70,17 @@ def id_field(**kwargs: Any) -> fields.Integer:
     return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
+class OutSchema(ma.Schema):
+    """Base of response schemas: reads each field as a plain attribute of the object (or a key
+    of a mapping), without marshmallow's general lookup, which tries ``obj[name]`` first and
+    splits dotted names. A page of search hits reads thousands of fields per request."""
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if isinstance(obj, Mapping) or "." in attr:
+            return super().get_attribute(obj, attr, default)
+        return getattr(obj, attr, default)
+
+
 class PageArgs(ma.Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
@@ -76,7 +88,7 @@ class PageArgs(ma.Schema):
 
 def page_of(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     """An output schema ``{items, total, page, per_page}`` for a page of ``item_schema``."""
-    return ma.Schema.from_dict(
+    return OutSchema.from_dict(
         {
             "items": fields.List(fields.Nested(item_schema), required=True),
             "total": fields.Integer(required=True),

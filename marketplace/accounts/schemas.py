@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.accounts.models import ORGANISATION_KINDS, ROLES, USER_STATUSES
-from marketplace.schemas import EmailAddress, Line, MobileNumber, PageArgs, id_field
+from marketplace.schemas import EmailAddress, Line, MobileNumber, OutSchema, PageArgs, id_field
 
 
 def password_field() -> fields.String:
@@ -63,20 +63,20 @@ class ProfileIn(ma.Schema):
     )
 
 
-class OrganisationOut(ma.Schema):
+class OrganisationOut(OutSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     kind = fields.String(required=True)
     verified = fields.Boolean(required=True)
 
 
-class ReliabilityOut(ma.Schema):
+class ReliabilityOut(OutSchema):
     completed_exchanges = fields.Integer(required=True)
     no_shows = fields.Integer(required=True)
     late_returns = fields.Integer(required=True)
 
 
-class UserOut(ma.Schema):
+class UserOut(OutSchema):
     """A user as they see themselves, and as staff see them."""
 
     id = fields.Integer(required=True)
@@ -96,7 +96,7 @@ class UserOut(ma.Schema):
     created_at = fields.AwareDateTime(required=True)
 
 
-class PublicUserOut(ma.Schema):
+class PublicUserOut(OutSchema):
     """What anyone may see of a user: no contact details, and never the points ledger."""
 
     id = fields.Integer(required=True)
@@ -108,7 +108,7 @@ class PublicUserOut(ma.Schema):
     created_at = fields.AwareDateTime(required=True)
 
 
-class SessionOut(ma.Schema):
+class SessionOut(OutSchema):
     user = fields.Nested(UserOut, required=True)
     csrf_token = fields.String(
         allow_none=True,
@@ -122,7 +122,7 @@ class TokenIn(ma.Schema):
     name = Line(required=True, validate=validate.Length(min=1, max=60))
 
 
-class TokenOut(ma.Schema):
+class TokenOut(OutSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     prefix = fields.String(required=True)

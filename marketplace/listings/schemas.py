@@ -19,7 +19,7 @@ from marketplace.listings.models import (
     URGENCIES,
 )
 from marketplace.listings.services import availability
-from marketplace.schemas import MAX_ID, Line, PageArgs, Text, id_field
+from marketplace.schemas import MAX_ID, Line, OutSchema, PageArgs, Text, id_field
 
 MAX_QUANTITY = 10_000
 
@@ -125,49 +125,49 @@ class RenewIn(ma.Schema):
     )
 
 
-class PlaceRefOut(ma.Schema):
+class PlaceRefOut(OutSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     kind = fields.String(required=True)
     path = fields.String(required=True)
 
 
-class OwnerOut(ma.Schema):
+class OwnerOut(OutSchema):
     id = fields.Integer(required=True)
     display_name = fields.String(required=True)
 
 
-class OrganisationRefOut(ma.Schema):
+class OrganisationRefOut(OutSchema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     verified = fields.Boolean(required=True)
 
 
-class SlotOut(ma.Schema):
+class SlotOut(OutSchema):
     id = fields.Integer(required=True)
     starts_at = fields.AwareDateTime(required=True)
     ends_at = fields.AwareDateTime(required=True)
     capacity = fields.Integer(required=True)
 
 
-class PickupWindowOut(ma.Schema):
+class PickupWindowOut(OutSchema):
     id = fields.Integer(required=True)
     starts_at = fields.AwareDateTime(required=True)
     ends_at = fields.AwareDateTime(required=True)
     place = fields.Nested(PlaceRefOut, required=True)
 
 
-class PeriodOut(ma.Schema):
+class PeriodOut(OutSchema):
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
 
 
-class SlotFreeOut(ma.Schema):
+class SlotFreeOut(OutSchema):
     id = fields.Integer(required=True)
     free = fields.Integer(required=True)
 
 
-class AvailabilityOut(ma.Schema):
+class AvailabilityOut(OutSchema):
     units_left = fields.Integer(
         allow_none=True, metadata={"description": "Donations and items given away"}
     )
@@ -182,7 +182,7 @@ class AvailabilityOut(ma.Schema):
 AVAILABILITY_OUT = AvailabilityOut()
 
 
-class ListingOut(ma.Schema):
+class ListingOut(OutSchema):
     id = fields.Integer(required=True)
     side = fields.String(required=True)
     kind = fields.String(required=True)
@@ -275,7 +275,7 @@ class BrowseArgs(PageArgs):
     )
 
 
-class ListingPageOut(ma.Schema):
+class ListingPageOut(OutSchema):
     items = fields.List(fields.Nested(ListingOut), required=True)
     total = fields.Integer(required=True)
     page = fields.Integer(required=True)

@@ -7,13 +7,14 @@ from marshmallow import fields, validate
 
 from marketplace.listings.schemas import ListingOut
 from marketplace.matching.scoring import reasons_as_dicts
+from marketplace.schemas import OutSchema
 
 
 class MatchArgs(ma.Schema):
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
 
 
-class MatchOut(ma.Schema):
+class MatchOut(OutSchema):
     listing = fields.Nested(ListingOut, required=True)
     score = fields.Float(required=True, metadata={"description": "0 to 1, higher is better"})
     reasons = fields.Function(
@@ -27,5 +28,5 @@ class MatchOut(ma.Schema):
     )
 
 
-class MatchListOut(ma.Schema):
+class MatchListOut(OutSchema):
     items = fields.List(fields.Nested(MatchOut), required=True)

@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 from marketplace.listings.schemas import ListingOut
 from marketplace.moderation.models import REPORT_OUTCOMES, REPORT_REASONS
 from marketplace.moderation.services import LISTING_ACTIONS
-from marketplace.schemas import MAX_ID, Line, PageArgs, Text, id_field
+from marketplace.schemas import MAX_ID, Line, OutSchema, PageArgs, Text, id_field
 
 
 class ReportIn(ma.Schema):
@@ -27,7 +27,7 @@ class ReportIn(ma.Schema):
             )
 
 
-class ReportOut(ma.Schema):
+class ReportOut(OutSchema):
     id = fields.Integer(required=True)
     reporter_id = fields.Integer(required=True)
     target_type = fields.String(required=True)
@@ -60,7 +60,7 @@ class QueueArgs(ma.Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
-class QueueOut(ma.Schema):
+class QueueOut(OutSchema):
     listings = fields.List(fields.Nested(ListingOut), required=True)
     reports = fields.List(fields.Nested(ReportOut), required=True)
     pending_listings = fields.Integer(required=True)
@@ -76,7 +76,7 @@ class AuditArgs(PageArgs):
     actor_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
-class AuditEntryOut(ma.Schema):
+class AuditEntryOut(OutSchema):
     id = fields.Integer(required=True)
     actor_id = fields.Integer(
         allow_none=True, metadata={"description": "null: done by the platform itself"}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import marshmallow as ma
 from marshmallow import fields
 
 from marketplace.notifications.messages import render
-from marketplace.schemas import PageArgs
+from marketplace.schemas import OutSchema, PageArgs
 
 
-class NotificationOut(ma.Schema):
+class NotificationOut(OutSchema):
     id = fields.Integer(required=True)
     kind = fields.String(
         required=True, metadata={"description": "Stable slug, e.g. listing_approved"}
@@ -24,7 +23,7 @@ class InboxArgs(PageArgs):
     unread = fields.Boolean(load_default=False, metadata={"description": "Only unread ones"})
 
 
-class InboxOut(ma.Schema):
+class InboxOut(OutSchema):
     items = fields.List(fields.Nested(NotificationOut), required=True)
     total = fields.Integer(required=True)
     page = fields.Integer(required=True)
@@ -32,5 +31,5 @@ class InboxOut(ma.Schema):
     unread_count = fields.Integer(required=True)
 
 
-class MarkedOut(ma.Schema):
+class MarkedOut(OutSchema):
     marked = fields.Integer(required=True)

@@ -9,7 +9,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from marketplace.places.models import PLACE_KINDS
-from marketplace.schemas import Line, id_field
+from marketplace.schemas import Line, OutSchema, id_field
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -67,7 +67,7 @@ class PlacePatch(ma.Schema):
     longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
 
 
-class PlaceOut(ma.Schema):
+class PlaceOut(OutSchema):
     id = fields.Integer(required=True)
     parent_id = fields.Integer(allow_none=True)
     kind = fields.String(required=True)

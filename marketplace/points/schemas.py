@@ -9,10 +9,10 @@ from flask_login import current_user
 from marshmallow import fields, validate
 
 from marketplace.points.models import AWARD_STATUSES
-from marketplace.schemas import Line, PageArgs, Text, id_field
+from marketplace.schemas import Line, OutSchema, PageArgs, Text, id_field
 
 
-class EntryOut(ma.Schema):
+class EntryOut(OutSchema):
     id = fields.Integer(required=True)
     delta = fields.Integer(required=True)
     reason = fields.String(required=True)
@@ -23,7 +23,7 @@ class EntryOut(ma.Schema):
     created_at = fields.AwareDateTime(required=True)
 
 
-class MyPointsOut(ma.Schema):
+class MyPointsOut(OutSchema):
     balance = fields.Integer(required=True)
     earned = fields.Integer(
         required=True, metadata={"description": "Everything earned, before spending"}
@@ -44,7 +44,7 @@ class RevokeIn(ma.Schema):
     reason = Line(required=True, validate=validate.Length(min=1, max=500))
 
 
-class AwardOut(ma.Schema):
+class AwardOut(OutSchema):
     id = fields.Integer(required=True)
     reservation_id = fields.Integer(required=True)
     provider_id = fields.Integer(required=True)
@@ -79,7 +79,7 @@ class RewardIn(ma.Schema):
     pickup_place_id = id_field(required=True)
 
 
-class RewardOut(ma.Schema):
+class RewardOut(OutSchema):
     id = fields.Integer(required=True)
     organisation_id = fields.Integer(required=True)
     title = fields.String(required=True)
@@ -101,7 +101,7 @@ class RewardListArgs(PageArgs):
     organisation_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
 
 
-class RedemptionOut(ma.Schema):
+class RedemptionOut(OutSchema):
     id = fields.Integer(required=True)
     reward_id = fields.Integer(required=True)
     reward_title = fields.Function(

@@ -9,7 +9,7 @@ from flask_login import current_user
 from marshmallow import fields, validate
 
 from marketplace.reservations.models import STATUSES
-from marketplace.schemas import Line, PageArgs, id_field
+from marketplace.schemas import Line, OutSchema, PageArgs, id_field
 
 
 class ClaimIn(ma.Schema):
@@ -60,7 +60,7 @@ class ReservationListArgs(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
 
 
-class ListingRefOut(ma.Schema):
+class ListingRefOut(OutSchema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
     kind = fields.String(required=True)
@@ -68,7 +68,7 @@ class ListingRefOut(ma.Schema):
     owner_id = fields.Integer(required=True)
 
 
-class EventOut(ma.Schema):
+class EventOut(OutSchema):
     action = fields.String(required=True)
     from_status = fields.String(allow_none=True)
     to_status = fields.String(required=True)
@@ -77,7 +77,7 @@ class EventOut(ma.Schema):
     note = fields.String(required=True)
 
 
-class ReservationOut(ma.Schema):
+class ReservationOut(OutSchema):
     id = fields.Integer(required=True)
     listing = fields.Nested(ListingRefOut, required=True)
     claimant_id = fields.Integer(required=True)

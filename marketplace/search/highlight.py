@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from html import escape
 
 from marketplace.search.analysis import chinese_words, latin_words, text_runs
@@ -32,15 +33,17 @@ def highlight_terms(query: str) -> tuple[str, ...]:
 _folded_character = functools.lru_cache(maxsize=16384)(folded)
 
 
-def _fold_with_positions(text: str) -> tuple[str, list[int]]:
+def _fold_with_positions(text: str) -> tuple[str, Sequence[int]]:
     """The folded text and, for each of its characters, the index of the original character."""
-    folded_chars: list[str] = []
+    folded_chars = [_folded_character(character) for character in text]
+    folded_text = "".join(folded_chars)
+    if len(folded_text) == len(text) and "" not in folded_chars:
+        # Every character folded to exactly one: positions are unchanged (the usual case).
+        return folded_text, range(len(text))
     positions: list[int] = []
-    for index, character in enumerate(text):
-        replacement = _folded_character(character)
-        folded_chars.append(replacement)
+    for index, replacement in enumerate(folded_chars):
         positions.extend([index] * len(replacement))
-    return "".join(folded_chars), positions
+    return folded_text, positions
 
 
 def _match_spans(text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:

@@ -7,6 +7,8 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from marketplace.schemas import OutSchema
+
 # Days a period may name: wide enough for any real report, and far from the calendar's ends,
 # where turning a local day into UTC times would run off the calendar.
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
@@ -35,7 +37,7 @@ class StatsArgs(PeriodArgs):
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 
-class StatsOut(ma.Schema):
+class StatsOut(OutSchema):
     place = fields.Dict(allow_none=True)
     period = fields.Dict(required=True)
     listings_posted = fields.Dict(required=True, metadata={"description": "{side: {kind: count}}"})
@@ -52,7 +54,7 @@ class StatsOut(ma.Schema):
     most_active_grids = fields.List(fields.Dict(), required=True)
 
 
-class ImpactMonthOut(ma.Schema):
+class ImpactMonthOut(OutSchema):
     month = fields.String(required=True)
     donations_listed = fields.Integer(required=True)
     units_listed = fields.Integer(required=True)
@@ -61,7 +63,7 @@ class ImpactMonthOut(ma.Schema):
     residents_served = fields.Integer(required=True)
 
 
-class ImpactOut(ma.Schema):
+class ImpactOut(OutSchema):
     organisation = fields.Dict(required=True)
     period = fields.Dict(required=True)
     months = fields.List(fields.Nested(ImpactMonthOut), required=True)

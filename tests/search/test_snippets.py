@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from marketplace.search.highlight import snippet
 from tests.factories import CommunityFactory
 from tests.listing_factories import ItemOfferFactory, SkillOfferFactory
 from tests.search.conftest import index_now, search
@@ -106,3 +107,12 @@ def test_browsing_without_words_has_no_snippets(app, frozen_clock, client, commu
     body = client.get("/api/v1/listings").json
 
     assert [item["snippet"] for item in body["items"]] == [None]
+
+
+def test_characters_that_fold_to_several_keep_the_marks_on_the_right_words():
+    # NFKC turns ① into "1" but ㎏ into "kg" and ﬁ into "fi": the marks must still land on the
+    # original characters after them.
+    assert snippet("旧物", "① 电钻 ㎏电钻 ﬁlm", "电钻") == (
+        "① <mark>电钻</mark> ㎏<mark>电钻</mark> ﬁlm"
+    )
+    assert snippet("旧物", "㎏ ﬁlms", "film") == "㎏ <mark>ﬁlms</mark>"
