@@ -18,7 +18,9 @@ times after a warm-up round, through:
 (a) ``GET /api/v1/listings?q=...`` in-process (Flask test client; first page of 20, with facets
     and snippets, listings loaded from the database);
 (b) the raw Whoosh search of the same index (``WhooshIndex.search`` with the options (a) uses:
-    same query, filters, page and facets, no database);
+    same query, filters, page and facets, no database), taking turns with (a) query by query
+    (each going first half the time), so that their ratio holds even when the machine's speed
+    drifts during the run;
 (c) a plain SQL LIKE scan: public listings whose title, description or tags contain any word of
     the query (split at spaces and punctuation, NFKC and lower case, nothing else; the tags
     column is JSON text, so Chinese words are looked for in their \\uXXXX form there), newest
@@ -481,18 +483,24 @@ def cpu_seconds() -> float:
 
 
 def timed(
-    queries: list[str], rounds: int, run: Callable[[str], list[int]]
-) -> tuple[list[float], dict[str, list[int]]]:
-    """Seconds per call over ``rounds`` rounds (after one warm-up round), and each query's ids."""
-    seconds: list[float] = []
-    answers: dict[str, list[int]] = {}
+    queries: list[str], rounds: int, *runs: Callable[[str], list[int]]
+) -> list[tuple[list[float], dict[str, list[int]]]]:
+    """For each of ``runs``: seconds per call over ``rounds`` rounds (after one warm-up round)
+    and each query's ids. Several runs take turns on each query, each going first as often as
+    second, so that they are compared under the same conditions: on a shared machine speed
+    drifts from one minute to the next."""
+    results: list[tuple[list[float], dict[str, list[int]]]] = [([], {}) for _ in runs]
     for round_number in range(rounds + 1):
-        for query in queries:
-            started = time.perf_counter()
-            answers[query] = run(query)
-            if round_number:
-                seconds.append(time.perf_counter() - started)
-    return seconds, answers
+        for position, query in enumerate(queries):
+            turns = list(zip(runs, results, strict=True))
+            if (round_number + position) % 2:
+                turns.reverse()
+            for run, (seconds, answers) in turns:
+                started = time.perf_counter()
+                answers[query] = run(query)
+                if round_number:
+                    seconds.append(time.perf_counter() - started)
+    return results
 
 
 def recall_at_10(
@@ -666,25 +674,27 @@ def main() -> None:
             assert response.status_code == 200 and not body["degraded"], body
             return [item["id"] for item in body["items"]]
 
-        api_seconds, api_answers = profiled(
-            "api", arguments.profile, lambda: timed(queries, arguments.rounds, through_api)
-        )
         with app.app_context():
             index = indexer.get_index()
 
-            def raw_whoosh(text: str) -> list[int]:
-                return [hit.listing_id for hit in index.search(SearchQuery(text=text)).hits]
+        def raw_whoosh(text: str) -> list[int]:
+            return [hit.listing_id for hit in index.search(SearchQuery(text=text)).hits]
 
-            whoosh_seconds, _answers = profiled(
-                "whoosh", arguments.profile, lambda: timed(queries, arguments.rounds, raw_whoosh)
-            )
+        # The API request and the raw search take turns on each query (outside any app context
+        # here, so that every request has its own, as under a server).
+        (api_seconds, api_answers), (whoosh_seconds, _answers) = timed(
+            queries, arguments.rounds, through_api, raw_whoosh
+        )
+        if arguments.profile in ("api", "whoosh"):
+            run = through_api if arguments.profile == "api" else raw_whoosh
+            profiled(arguments.profile, arguments.profile, lambda: timed(queries, 1, run))
         connection = sqlite3.connect(directory / "bench.sqlite3")
         try:
-            like_seconds, like_answers = timed(
+            ((like_seconds, like_answers),) = timed(
                 queries, arguments.rounds, lambda text: like_scan(connection, text)
             )
             fts_build = build_fts(connection)
-            fts_seconds, fts_answers = timed(
+            ((fts_seconds, fts_answers),) = timed(
                 queries, arguments.rounds, lambda text: fts_search(connection, text)
             )
         finally:
