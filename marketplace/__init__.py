@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
 from marketplace.db import IdConverter
+from marketplace.json_provider import OrjsonProvider
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -33,8 +34,7 @@ def create_app(config: str | Mapping[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     # Chinese text goes out as UTF-8 (3 bytes a character), not as \uXXXX escapes (6 bytes).
     # Keys keep the order the schemas declare them in (id, side, kind, title, ...).
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = OrjsonProvider(app)
 
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
