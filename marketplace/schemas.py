@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
 from typing import Any
 
 import marshmallow as ma
@@ -70,13 +70,19 @@ def id_field(**kwargs: Any) -> fields.Integer:
     return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
+@functools.cache
+def _indexable(kind: type) -> bool:
+    return hasattr(kind, "__getitem__")
+
+
 class OutSchema(ma.Schema):
-    """Base of response schemas: reads each field as a plain attribute of the object (or a key
-    of a mapping), without marshmallow's general lookup, which tries ``obj[name]`` first and
-    splits dotted names. A page of search hits reads thousands of fields per request."""
+    """Base of response schemas: reads each field as a plain attribute of the object, without
+    marshmallow's general lookup, which tries ``obj[name]`` first and splits dotted names (kept
+    for mappings and other indexable objects). A page of search hits reads thousands of fields
+    per request."""
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
-        if isinstance(obj, Mapping) or "." in attr:
+        if _indexable(type(obj)) or "." in attr:
             return super().get_attribute(obj, attr, default)
         return getattr(obj, attr, default)
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from marketplace import clock
-from marketplace.accounts.models import User
+from marketplace.accounts.models import Organisation, User
 from marketplace.db import lock_row
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.extensions import db
@@ -45,14 +45,27 @@ def _lifetime(days: int | None = None) -> timedelta:
 # --- reading -------------------------------------------------------------------------------------
 
 
+# What a listing's representation shows of the rows it refers to, and what is read of them
+# alongside it (an owner's standing and reliability, which matching scores; a place's position
+# in the tree). Contact details, password hashes, place descriptions and opening hours stay in
+# the database: a page of hits loads less. Anything left out still loads when read, by one
+# more query, so code that needs it stays correct.
+PLACE_SHOWN = (Place.id, Place.parent_id, Place.kind, Place.name, Place.path, Place.depth)
+OWNER_SHOWN = (
+    User.id, User.display_name, User.role, User.status, User.organisation_id,
+    User.completed_exchanges, User.no_shows, User.late_returns, User.match_alerts,
+)  # fmt: skip
+ORGANISATION_SHOWN = (Organisation.id, Organisation.name, Organisation.verified)
+
+
 def with_details(statement: Select[Any]) -> Select[Any]:
     """Load what a listing's representation shows along with it."""
     return statement.options(
-        joinedload(Listing.place),
-        joinedload(Listing.owner),
-        joinedload(Listing.organisation),
+        joinedload(Listing.place).load_only(*PLACE_SHOWN),
+        joinedload(Listing.owner).load_only(*OWNER_SHOWN),
+        joinedload(Listing.organisation).load_only(*ORGANISATION_SHOWN),
         selectinload(Listing.slots),
-        selectinload(Listing.pickup_windows).joinedload(PickupWindow.place),
+        selectinload(Listing.pickup_windows).joinedload(PickupWindow.place).load_only(*PLACE_SHOWN),
     )
 
 
@@ -65,11 +78,13 @@ def _by_ids_statement() -> Select[Any]:
         select(Listing)
         .where(Listing.id.in_(bindparam("ids", expanding=True)))
         .options(
-            joinedload(Listing.place),
-            joinedload(Listing.owner),
-            joinedload(Listing.organisation),
+            joinedload(Listing.place).load_only(*PLACE_SHOWN),
+            joinedload(Listing.owner).load_only(*OWNER_SHOWN),
+            joinedload(Listing.organisation).load_only(*ORGANISATION_SHOWN),
             joinedload(Listing.slots),
-            joinedload(Listing.pickup_windows).joinedload(PickupWindow.place),
+            joinedload(Listing.pickup_windows)
+            .joinedload(PickupWindow.place)
+            .load_only(*PLACE_SHOWN),
         )
     )
 

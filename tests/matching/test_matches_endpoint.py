@@ -15,6 +15,7 @@ from marketplace.matching.models import MatchDismissal
 from tests.factories import MerchantFactory, UserFactory
 from tests.listing_factories import ItemOfferFactory, ItemRequestFactory, SkillOfferFactory
 from tests.matching.conftest import Square
+from tests.statements import count_statements
 
 API = "/api/v1/listings"
 
@@ -490,3 +491,27 @@ def test_matches_come_from_the_database_when_there_is_no_index(
     response = client_as(requester).get(matches_path(scene.request))
 
     assert matched_ids(response) == [scene.near.id, scene.other_near.id]
+
+
+def test_matches_cost_the_same_queries_for_six_offers_as_for_two(
+    app: Any, client_as: Any, places: Square, requester: Any, build_index: Any
+) -> None:
+    # Each offer has its own owner, whose reliability the score reads: loaded with the offers,
+    # not one owner at a time.
+    request = stroller_request(places.kids_zone, owner=requester)
+    for _ in range(2):
+        stroller_offer(places.kids_zone, owner=UserFactory(completed_exchanges=3))
+    build_index()
+    asker, path = client_as(requester), matches_path(request)
+    asker.get(path)  # the first ask after a change also checks the index's lag
+    few = count_statements(app, lambda: asker.get(path))
+    for _ in range(4):
+        stroller_offer(places.market_zone, owner=UserFactory(no_shows=1))
+    build_index()
+    asker.get(path)
+
+    responses: list[Any] = []
+    many = count_statements(app, lambda: responses.append(asker.get(path)))
+
+    assert len(matched_ids(responses[0])) == 6
+    assert len(many) == len(few), many
