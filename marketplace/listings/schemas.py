@@ -234,9 +234,12 @@ class ListingOut(OutSchema):
     )
 
     def reason_for_caller(self, listing: Any) -> str | None:
+        reason = listing.moderation_reason
+        if reason is None:  # most listings: no need to find out who is asking
+            return None
         caller = current_user._get_current_object()  # once, not per attribute read
         if listing.is_managed_by(caller) or caller.is_staff:
-            return listing.moderation_reason
+            return reason
         return None
 
 
