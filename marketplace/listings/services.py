@@ -58,12 +58,19 @@ OWNER_SHOWN = (
 ORGANISATION_SHOWN = (Organisation.id, Organisation.name, Organisation.verified)
 
 
-def with_details(statement: Select[Any]) -> Select[Any]:
-    """Load what a listing's representation shows along with it."""
-    return statement.options(
+def _referred_rows() -> tuple[Any, ...]:
+    """Loader options for the rows a listing refers to: its place, owner and organisation."""
+    return (
         joinedload(Listing.place).load_only(*PLACE_SHOWN),
         joinedload(Listing.owner).load_only(*OWNER_SHOWN),
         joinedload(Listing.organisation).load_only(*ORGANISATION_SHOWN),
+    )
+
+
+def with_details(statement: Select[Any]) -> Select[Any]:
+    """Load what a listing's representation shows along with it."""
+    return statement.options(
+        *_referred_rows(),
         selectinload(Listing.slots),
         selectinload(Listing.pickup_windows).joinedload(PickupWindow.place).load_only(*PLACE_SHOWN),
     )
@@ -78,9 +85,7 @@ def _by_ids_statement() -> Select[Any]:
         select(Listing)
         .where(Listing.id.in_(bindparam("ids", expanding=True)))
         .options(
-            joinedload(Listing.place).load_only(*PLACE_SHOWN),
-            joinedload(Listing.owner).load_only(*OWNER_SHOWN),
-            joinedload(Listing.organisation).load_only(*ORGANISATION_SHOWN),
+            *_referred_rows(),
             joinedload(Listing.slots),
             joinedload(Listing.pickup_windows)
             .joinedload(PickupWindow.place)
