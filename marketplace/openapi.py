@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Blueprint, Flask, send_from_directory
+import orjson
+from flask import Blueprint, Flask, Request, send_from_directory
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from swagger_ui_bundle import swagger_ui_path
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
 
 from marketplace.errors import handle_http_exception
@@ -43,12 +46,32 @@ class MarketplaceApi(Api):
         return handle_http_exception(error)
 
 
+class ArgumentsParser(FlaskParser):
+    """webargs' parser, decoding JSON bodies with orjson. Unlike the standard library, orjson
+    refuses text that is not valid Unicode: a lone surrogate escape such as ``"\\ud800"`` would
+    otherwise reach the services as a string that no database driver or library can encode. It
+    refuses ``NaN`` and ``Infinity`` too, which are not JSON. Either is a 400."""
+
+    def _raw_load_json(self, req: Request) -> Any:
+        if not is_json_request(req):
+            return core.missing
+        body = req.get_data(cache=True)
+        if not body:  # as webargs: an empty body is no body, not a malformed one
+            return core.missing
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            return self._handle_invalid_json_error(exc, req)
+
+
 class ApiBlueprint(SmorestBlueprint):
     """flask-smorest's Blueprint, parsing each endpoint's arguments with one schema instance.
 
     Given a schema class, webargs builds a new instance (deep-copying every field) on each
     request; parsing leaves no state on the schema, so one instance serves every request.
     """
+
+    ARGUMENTS_PARSER = ArgumentsParser()
 
     def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
         if isinstance(schema, type):

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import logging
 
+import orjson
 import pytest
+from sqlalchemy import func, select
 
+from marketplace.extensions import db
+from marketplace.listings.models import Listing
 from tests.conftest import make_app
 from tests.core.error_shape import assert_error
-from tests.factories import LoginFailureFactory, SubdistrictFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    LoginFailureFactory,
+    SubdistrictFactory,
+    UserFactory,
+)
+from tests.listings import bodies
 
 
 def test_malformed_json_body_is_400(client):
@@ -18,6 +28,33 @@ def test_malformed_json_body_is_400(client):
 
     details = assert_error(response, 400, "bad_request")
     assert details["fields"] == {"_schema": ["Invalid JSON body."]}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"login": "a\\ud800@example.com", "password": "x"}',  # a lone surrogate escape
+        '{"login": "a@example.com", "password": NaN}',
+        b'{"login": "a\xff@example.com", "password": "x"}',  # not UTF-8
+    ],
+    ids=["lone-surrogate", "nan", "not-utf-8"],
+)
+def test_json_body_that_is_not_valid_unicode_json_is_400(client, body):
+    response = client.post("/api/v1/auth/login", data=body, content_type="application/json")
+
+    details = assert_error(response, 400, "bad_request")
+    assert details["fields"] == {"_schema": ["Invalid JSON body."]}
+
+
+def test_listing_with_a_lone_surrogate_in_its_tags_is_refused_and_not_stored(client_as):
+    poster = client_as(UserFactory())
+    body = orjson.dumps(bodies.item_offer(CommunityFactory().id)).decode()
+    body = body.replace('"tags":[', '"tags":["\\udc00x",')
+
+    response = poster.post("/api/v1/listings", data=body, content_type="application/json")
+
+    assert_error(response, 400, "bad_request")
+    assert db.session.scalar(select(func.count()).select_from(Listing)) == 0
 
 
 def test_anonymous_caller_of_a_user_endpoint_is_401(client):
