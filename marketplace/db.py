@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import orjson
 from flask import has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event, select
 from sqlalchemy.exc import DBAPIError
@@ -53,6 +55,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def loads_json(text: str | bytes) -> Any:
+    """Decode a JSON column: orjson, several times faster than the standard library on every
+    page of listings (tags, photos); the standard library for text orjson refuses, such as a
+    lone surrogate escape in a row written before the API refused those."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 class Base(DeclarativeBase):

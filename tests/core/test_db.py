@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import func, insert, inspect, select, text, update
 from sqlalchemy.exc import OperationalError, StatementError
 
-from marketplace.db import lock_row
+from marketplace.db import loads_json, lock_row
 from marketplace.extensions import db
+from marketplace.listings.models import Listing
 from marketplace.places.models import Place
 from tests.factories import SubdistrictFactory
+from tests.listing_factories import ItemOfferFactory
 
 # How long the first of two overlapping writers keeps its transaction open.
 HOLD_SECONDS = 0.3
@@ -279,3 +281,28 @@ def test_models_name_their_constraints_by_the_convention():
         "fk_users_home_place_id_places",
         "fk_users_organisation_id_organisations",
     }
+
+
+def test_json_columns_read_back_what_was_written(app_ctx):
+    listing_id = ItemOfferFactory(
+        tags=["婴儿车", "九成新"], photo_urls=["https://img.example/1.jpg"]
+    ).id
+    db.session.commit()
+    db.session.expunge_all()
+
+    stored = db.session.get(Listing, listing_id)
+
+    assert (stored.tags, stored.photo_urls) == (["婴儿车", "九成新"], ["https://img.example/1.jpg"])
+    assert db.engine.dialect._json_deserializer is loads_json
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (b'{"tags": ["\\u5a74", "a"], "n": 1}', {"tags": ["婴", "a"], "n": 1}),
+        ('["\\ud800x"]', ["\ud800x"]),  # refused by orjson, read by the standard library
+    ],
+    ids=["bytes", "lone-surrogate"],
+)
+def test_loads_json_decodes_what_orjson_refuses_too(text, value):
+    assert loads_json(text) == value
