@@ -229,13 +229,14 @@ class ListingOut(OutSchema):
         allow_none=True,
         metadata={
             "type": "string",
-            "description": "Why it is in its moderation state (owner and staff only)",
+            "description": "Why it is in its moderation state (owner and staff only; null when"
+            " no reason was given)",
         },
     )
 
     def reason_for_caller(self, listing: Any) -> str | None:
         reason = listing.moderation_reason
-        if reason is None:  # most listings: no need to find out who is asking
+        if not reason:  # most listings: no need to find out who is asking
             return None
         caller = current_user._get_current_object()  # once, not per attribute read
         if listing.is_managed_by(caller) or caller.is_staff:

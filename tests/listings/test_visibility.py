@@ -69,6 +69,14 @@ def test_moderation_reason_is_shown_to_the_owner_and_coordinators_only(client, c
     assert public_view.json["moderation_reason"] is None
 
 
+def test_listing_approved_without_a_reason_shows_no_reason_even_to_its_owner(client_as):
+    listing = ItemOfferFactory(moderation="approved", moderation_reason="")
+
+    for caller in (listing.owner, CoordinatorFactory()):
+        response = client_as(caller).get(f"/api/v1/listings/{listing.id}")
+        assert response.json["moderation_reason"] is None
+
+
 def test_browsing_shows_only_public_listings_to_other_residents(client_as):
     public = ItemOfferFactory()
     fully_reserved = ItemOfferFactory(status="fully_reserved")
