@@ -8,6 +8,7 @@ so concurrent claims never promise more than there is. A service that loses a da
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -329,17 +330,23 @@ def list_reservations(
     return list(items), total
 
 
-def booked_periods(listing_ids: list[int]) -> dict[int, list[tuple[date, date]]]:
-    """The days each lent item is promised, without saying to whom."""
-    periods: dict[int, list[tuple[date, date]]] = {listing_id: [] for listing_id in listing_ids}
-    rows = db.session.execute(
+@functools.cache
+def _booked_periods_statement() -> Select[Any]:
+    # Built once: a search page asks for the booked periods of its lent items on every request.
+    return (
         select(Reservation.listing_id, Reservation.starts_on, Reservation.ends_on)
         .where(
-            Reservation.listing_id.in_(listing_ids),
+            Reservation.listing_id.in_(bindparam("ids", expanding=True)),
             Reservation.status.in_(HOLDING_STATUSES),
         )
         .order_by(Reservation.listing_id, Reservation.starts_on)
     )
+
+
+def booked_periods(listing_ids: list[int]) -> dict[int, list[tuple[date, date]]]:
+    """The days each lent item is promised, without saying to whom."""
+    periods: dict[int, list[tuple[date, date]]] = {listing_id: [] for listing_id in listing_ids}
+    rows = db.session.execute(_booked_periods_statement(), {"ids": listing_ids})
     for listing_id, starts_on, ends_on in rows:
         periods[listing_id].append((starts_on, ends_on))
     return periods
