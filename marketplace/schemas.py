@@ -110,30 +110,46 @@ class _FieldDump:
     name: str
     key: str
     attribute: str
+    dotted: bool
     field: fields.Field
     reads_attribute: bool
     copied: Container[type]
 
 
+_ABSENT = object()
+
+
+def _read_key(mapping: dict[str, Any], key: str, default: Any) -> Any:
+    """What marshmallow reads of a dict: the key, or else an attribute of that name."""
+    value = mapping.get(key, _ABSENT)
+    return getattr(mapping, key, default) if value is _ABSENT else value
+
+
 class OutSchema(ma.Schema):
     """Base of response schemas, with a faster dump than marshmallow's general one for the
-    objects the services return: each field is read as a plain attribute (marshmallow tries
-    ``obj[name]`` first and splits dotted names), and plain strings, integers and booleans are
-    copied without a call into their field. Mappings and other indexable objects, dotted
-    attributes and missing values take marshmallow's own path, so the output is the same. A
-    page of search hits dumps hundreds of fields per request."""
+    objects and dicts the services return: each field is read once, as an attribute or a dict
+    key, where marshmallow tries ``obj[name]`` first, catches the error and splits dotted
+    names; and plain strings, integers and booleans are copied without a call into their
+    field. Other mappings and indexable objects, dotted attributes and missing values take
+    marshmallow's own path, so the output is the same. A page of search hits dumps hundreds
+    of fields per request."""
 
     def _serialize(self, obj: Any, *, many: bool = False) -> Any:
         if many and obj is not None:
             return [self._serialize(item) for item in obj]
-        if _indexable(type(obj)):
+        kind = type(obj)
+        if kind is dict:
+            read = _read_key
+        elif _indexable(kind):
             return super()._serialize(obj)
+        else:
+            read = getattr
         result = self.dict_class()
         for part in self._dump_plan():
             if not part.reads_attribute:
                 value = part.field._serialize(None, part.name, obj)
             else:
-                value = getattr(obj, part.attribute, ma.missing)
+                value = ma.missing if part.dotted else read(obj, part.attribute, ma.missing)
                 if value is ma.missing:
                     value = part.field.serialize(part.name, obj, accessor=self.get_attribute)
                     if value is ma.missing:
@@ -151,6 +167,7 @@ class OutSchema(ma.Schema):
                     name=name,
                     key=field.data_key if field.data_key is not None else name,
                     attribute=field.attribute or name,
+                    dotted="." in (field.attribute or name),
                     field=field,
                     reads_attribute=field._CHECK_ATTRIBUTE,
                     copied=_copied_types(field),

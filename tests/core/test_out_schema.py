@@ -104,9 +104,22 @@ def test_out_schema_dumps_what_marshmallow_dumps(thing):
 
 def test_out_schema_dumps_mappings_and_many_as_marshmallow_does():
     plain, fast = schema_pair()
-    mapping = {"text": "字典", "number": 3, "inner": {"name": "键"}, "renamed_source": "x"}
+    mapping = {
+        "text": "字典",
+        "number": 3,
+        "flag": None,
+        "inner": {"name": "键"},
+        "inners": [{"name": "一"}, Inner("二")],
+        "renamed_source": "x",
+        "inner.name": "a key with a dot is not what a dotted attribute reads",
+        "tags": ("a", 1),
+    }
 
     assert fast.dump(mapping) == plain.dump(mapping)
+    assert fast.dump(mapping)["dotted"] == "键"
+    # a key missing from a dict falls back to an attribute of that name, as in marshmallow
+    keyless = {"text": "x"}
+    assert fast.dump(keyless) == plain.dump(keyless)
     assert fast.dump([Thing(), Thing(number=9)], many=True) == plain.dump(
         [Thing(), Thing(number=9)], many=True
     )
