@@ -50,7 +50,7 @@ def _match_spans(text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
     folded_text, positions = _fold_with_positions(text)
     spans: list[tuple[int, int]] = []
     for term in terms:
-        if not term:
+        if not term or term not in folded_text:  # most terms are not in a given text
             continue
         pattern = re.escape(term)
         if term.isascii():
