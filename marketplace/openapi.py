@@ -50,7 +50,8 @@ class ArgumentsParser(FlaskParser):
     """webargs' parser, decoding JSON bodies with orjson. Unlike the standard library, orjson
     refuses text that is not valid Unicode: a lone surrogate escape such as ``"\\ud800"`` would
     otherwise reach the services as a string that no database driver or library can encode. It
-    refuses ``NaN`` and ``Infinity`` too, which are not JSON. Either is a 400."""
+    refuses ``NaN`` and ``Infinity`` too, which are not JSON, and nesting deeper than 1,024
+    levels, where the standard library ran out of stack (RecursionError). Each is a 400."""
 
     def _raw_load_json(self, req: Request) -> Any:
         if not is_json_request(req):

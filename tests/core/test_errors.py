@@ -36,10 +36,11 @@ def test_malformed_json_body_is_400(client):
         '{"login": "a\\ud800@example.com", "password": "x"}',  # a lone surrogate escape
         '{"login": "a@example.com", "password": NaN}',
         b'{"login": "a\xff@example.com", "password": "x"}',  # not UTF-8
+        '{"login": ' + "[" * 100_000 + "]" * 100_000 + "}",  # nested deeper than Python recurses
     ],
-    ids=["lone-surrogate", "nan", "not-utf-8"],
+    ids=["lone-surrogate", "nan", "not-utf-8", "deeply-nested"],
 )
-def test_json_body_that_is_not_valid_unicode_json_is_400(client, body):
+def test_json_body_that_python_json_would_take_or_choke_on_is_400(client, body):
     response = client.post("/api/v1/auth/login", data=body, content_type="application/json")
 
     details = assert_error(response, 400, "bad_request")
