@@ -47,7 +47,63 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Listing(db.Model):
+class ListingFacts:
+    """What follows from a listing's columns: shared by the ``Listing`` row and the read-only
+    copies that pages of listings are shown from (``listings.snapshots``)."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        id: int
+        side: str
+        kind: str
+        mode: str | None
+        status: str
+        moderation: str
+        quantity: int | None
+        units_reserved: int
+        owner_id: int
+        organisation_id: int | None
+
+    @property
+    def is_public(self) -> bool:
+        return self.moderation == "approved" and self.status in PUBLIC_STATUSES
+
+    @property
+    def is_offer(self) -> bool:
+        return self.side == "offer"
+
+    @property
+    def is_loan(self) -> bool:
+        return self.kind == "item" and self.mode == "lend"
+
+    @property
+    def counts_units(self) -> bool:
+        """Offers claimed by quantity: donations and items given away."""
+        return self.side == "offer" and (
+            self.kind == "donation" or (self.kind == "item" and self.mode == "give")
+        )
+
+    @property
+    def units_left(self) -> int | None:
+        if not self.counts_units or self.quantity is None:
+            return None
+        return max(0, self.quantity - self.units_reserved)
+
+    def is_managed_by(self, user: Any) -> bool:
+        """The owner, or any member of the owning organisation, manages the listing."""
+        if not getattr(user, "is_authenticated", False):
+            return False
+        return user.id == self.owner_id or user.in_organisation(self.organisation_id)
+
+    def can_edit(self, user: Any) -> bool:
+        return self.is_managed_by(user) and user.can_write
+
+    def is_visible_to(self, user: Any) -> bool:
+        return self.is_public or self.is_managed_by(user) or bool(getattr(user, "is_staff", False))
+
+
+class Listing(ListingFacts, db.Model):
     __tablename__ = "listings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,43 +184,6 @@ class Listing(db.Model):
     # Set by listings.services.with_availability on lent items: the days promised; not a column.
     booked_periods = None
 
-    @property
-    def is_public(self) -> bool:
-        return self.moderation == "approved" and self.status in PUBLIC_STATUSES
-
-    @property
-    def is_offer(self) -> bool:
-        return self.side == "offer"
-
-    @property
-    def is_loan(self) -> bool:
-        return self.kind == "item" and self.mode == "lend"
-
-    @property
-    def counts_units(self) -> bool:
-        """Offers claimed by quantity: donations and items given away."""
-        return self.side == "offer" and (
-            self.kind == "donation" or (self.kind == "item" and self.mode == "give")
-        )
-
-    @property
-    def units_left(self) -> int | None:
-        if not self.counts_units or self.quantity is None:
-            return None
-        return max(0, self.quantity - self.units_reserved)
-
-    def is_managed_by(self, user: Any) -> bool:
-        """The owner, or any member of the owning organisation, manages the listing."""
-        if not getattr(user, "is_authenticated", False):
-            return False
-        return user.id == self.owner_id or user.in_organisation(self.organisation_id)
-
-    def can_edit(self, user: Any) -> bool:
-        return self.is_managed_by(user) and user.can_write
-
-    def is_visible_to(self, user: Any) -> bool:
-        return self.is_public or self.is_managed_by(user) or bool(getattr(user, "is_staff", False))
-
 
 @event.listens_for(Listing, "expire")
 def _forget_booked_periods(listing: Listing | None, attributes: Any) -> None:
@@ -173,7 +192,21 @@ def _forget_booked_periods(listing: Listing | None, attributes: Any) -> None:
         listing.booked_periods = None
 
 
-class ListingSlot(db.Model):
+class SlotFacts:
+    """What follows from a slot's columns, for the ``ListingSlot`` row and its read-only copy."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        capacity: int
+        booked: int
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.booked)
+
+
+class ListingSlot(SlotFacts, db.Model):
     """A bookable time of a skill offer, with room for ``capacity`` people."""
 
     __tablename__ = "listing_slots"
@@ -195,10 +228,6 @@ class ListingSlot(db.Model):
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),
     )
-
-    @property
-    def free(self) -> int:
-        return max(0, self.capacity - self.booked)
 
 
 class PickupWindow(db.Model):
