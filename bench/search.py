@@ -538,7 +538,7 @@ def profiled(name: str, wanted: str | None, work: Callable[[], Any]) -> Any:
 # and the name of each function that is wrapped while the query mix runs once more.
 PHASES = (
     ("Whoosh search inside the request", "whoosh", "search"),
-    ("loading the hits (ORM)", "listings", "listings_by_ids"),
+    ("loading the hits (snapshots, plain SQL)", "search_services", "snapshots_by_ids"),
     ("booked periods of lent items", "listings", "with_availability"),
     ("snippets", "search_services", "snippet"),
 )
