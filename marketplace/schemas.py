@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
+from marshmallow.decorators import POST_DUMP, PRE_DUMP
 
 from marketplace.text import (
     MAINLAND_MOBILE,
@@ -114,6 +115,7 @@ class _FieldDump:
     field: fields.Field
     reads_attribute: bool
     copied: Container[type]
+    convert: Callable[[Any, str, Any], Any]
 
 
 _ABSENT = object()
@@ -155,7 +157,7 @@ class OutSchema(ma.Schema):
                     if value is ma.missing:
                         continue
                 elif type(value) not in part.copied:
-                    value = part.field._serialize(value, part.name, obj)
+                    value = part.convert(value, part.name, obj)
             result[part.key] = value
         return result
 
@@ -171,6 +173,7 @@ class OutSchema(ma.Schema):
                     field=field,
                     reads_attribute=field._CHECK_ATTRIBUTE,
                     copied=_copied_types(field),
+                    convert=_converter(field),
                 )
                 for name, field in self.dump_fields.items()
             ]
@@ -180,6 +183,39 @@ class OutSchema(ma.Schema):
         if _indexable(type(obj)) or "." in attr:
             return super().get_attribute(obj, attr, default)
         return getattr(obj, attr, default)
+
+
+def _converter(field: fields.Field) -> Callable[[Any, str, Any], Any]:
+    """What turns a value read for ``field`` into output: the field's own ``_serialize``, except
+    that nested response schemas without dump hooks, and lists of them or of copied values,
+    go straight to the fast dump (marshmallow's path calls ``Schema.dump`` per object)."""
+    if type(field) is fields.Nested:
+        schema = field.schema
+        if isinstance(schema, OutSchema) and not (
+            schema._hooks[PRE_DUMP] or schema._hooks[POST_DUMP]
+        ):
+            return _nested_dump(schema._serialize, bool(schema.many or field.many))
+    elif type(field) is fields.List:
+        return _list_dump(_converter(field.inner), _copied_types(field.inner))
+    return field._serialize
+
+
+def _nested_dump(serialize: Callable[..., Any], many: bool) -> Callable[[Any, str, Any], Any]:
+    def dump(value: Any, attr: str, obj: Any) -> Any:
+        return None if value is None else serialize(value, many=many)
+
+    return dump
+
+
+def _list_dump(
+    convert: Callable[[Any, str, Any], Any], copied: Container[type]
+) -> Callable[[Any, str, Any], Any]:
+    def dump(value: Any, attr: str, obj: Any) -> Any:
+        if value is None:
+            return None
+        return [item if type(item) in copied else convert(item, attr, obj) for item in value]
+
+    return dump
 
 
 class PageArgs(ma.Schema):

@@ -37,6 +37,9 @@ class Thing:
     inner: Any = field(default_factory=Inner)
     inners: Any = field(default_factory=lambda: [Inner("一"), Inner("二")])
     tags: Any = field(default_factory=lambda: ["a", "b"])
+    hooked: Any = field(default_factory=Inner)
+    inners_at_once: Any = field(default_factory=lambda: [Inner("三"), Inner("四")])
+    hooked_list: Any = field(default_factory=lambda: [Inner("五")])
 
 
 def schema_pair() -> tuple[ma.Schema, ma.Schema]:
@@ -44,6 +47,14 @@ def schema_pair() -> tuple[ma.Schema, ma.Schema]:
 
     def declared(base: type[ma.Schema]) -> ma.Schema:
         inner = base.from_dict({"name": fields.String()}, name=f"Inner{base.__name__}")
+
+        class Hooked(base):  # type: ignore[misc,valid-type]
+            name = fields.String()
+
+            @ma.post_dump
+            def mark(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+                return {**data, "hooked": True}
+
         return base.from_dict(
             {
                 "text": fields.String(),
@@ -59,6 +70,9 @@ def schema_pair() -> tuple[ma.Schema, ma.Schema]:
                 "absent_no_default": fields.Integer(),
                 "inner": fields.Nested(inner),
                 "inners": fields.List(fields.Nested(inner)),
+                "inners_at_once": fields.Nested(inner, many=True),
+                "hooked": fields.Nested(Hooked),
+                "hooked_list": fields.List(fields.Nested(Hooked)),
                 "tags": fields.List(fields.String()),
                 "computed": fields.Function(lambda thing: f"{ma.utils.get_value(thing, 'text')}!"),
                 "method": fields.Method("describe"),
@@ -82,12 +96,13 @@ def schema_pair() -> tuple[ma.Schema, ma.Schema]:
     [
         Thing(),
         Thing(text=None, number=None, flag=None, raw=None, when=None, inner=None, inners=None),
+        Thing(inners=[Inner(), None], hooked=None, tags=None, inners_at_once=None),
         # values the fields must convert: not copied as they are
         Thing(text=5, number=True, as_text=3, shout="quiet"),
         Thing(number=Decimal("4"), text=b"bytes"),
         Thing(number=2.0, flag="yes", tags=[1, None]),
     ],
-    ids=["plain", "nones", "converted", "decimal-and-bytes", "float-and-list"],
+    ids=["plain", "nones", "none-items", "converted", "decimal-and-bytes", "float-and-list"],
 )
 def test_out_schema_dumps_what_marshmallow_dumps(thing):
     plain, fast = schema_pair()
@@ -136,3 +151,6 @@ def test_missing_attribute_takes_the_default_or_is_left_out():
     assert dumped["dotted"] == "内层"
     assert dumped["shout"] == "HI"
     assert dumped["as_text"] == "12"
+    assert dumped["hooked"] == {"name": "内层", "hooked": True}
+    assert dumped["inners_at_once"] == [{"name": "三"}, {"name": "四"}]
+    assert dumped["hooked_list"] == [{"name": "五", "hooked": True}]
