@@ -149,41 +149,26 @@ def _listings_statement() -> Select[Any]:
     )
 
 
-@cache
-def _slots_statement() -> Select[Any]:
-    columns = SLOTS.c
+def _times_of_listings(table: Any, *more: Any) -> Select[Any]:
+    """Slots or pick-up windows of the listings, in the order the relationships keep them."""
+    columns = table.c
     return (
-        select(
-            columns.listing_id,
-            columns.id,
-            columns.starts_at,
-            columns.ends_at,
-            columns.capacity,
-            columns.booked,
-        )
+        select(columns.listing_id, columns.id, columns.starts_at, columns.ends_at, *more)
         .where(columns.listing_id.in_(_ids))
         .order_by(columns.listing_id, columns.starts_at, columns.id)
     )
+
+
+@cache
+def _slots_statement() -> Select[Any]:
+    return _times_of_listings(SLOTS, SLOTS.c.capacity, SLOTS.c.booked)
 
 
 @cache
 def _windows_statement() -> Select[Any]:
-    columns = WINDOWS.c
-    return (
-        select(
-            columns.listing_id,
-            columns.id,
-            columns.starts_at,
-            columns.ends_at,
-            PLACES.c.id,
-            PLACES.c.name,
-            PLACES.c.kind,
-            PLACES.c.path,
-        )
-        .join(PLACES, PLACES.c.id == columns.place_id)
-        .where(columns.listing_id.in_(_ids))
-        .order_by(columns.listing_id, columns.starts_at, columns.id)
-    )
+    return _times_of_listings(
+        WINDOWS, PLACES.c.id, PLACES.c.name, PLACES.c.kind, PLACES.c.path
+    ).join(PLACES, PLACES.c.id == WINDOWS.c.place_id)
 
 
 def snapshots_by_ids(ids: Collection[int]) -> list[ListingSnapshot]:
