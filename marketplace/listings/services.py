@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, func, or_, select
@@ -23,6 +23,7 @@ from marketplace.extensions import db
 from marketplace.listings.models import PUBLIC_STATUSES, Listing, ListingSlot, PickupWindow
 from marketplace.listings.rules import check_listing
 from marketplace.listings.signals import listing_submitted, listing_withdrawn
+from marketplace.listings.snapshots import ListingSnapshot, snapshots_by_ids
 from marketplace.notifications import services as notifications
 from marketplace.places.models import Place
 
@@ -135,7 +136,7 @@ class BrowseFilters:
 
 @dataclass
 class ListingPage:
-    items: list[Listing]
+    items: list[ListingSnapshot]
     total: int
     page: int
     per_page: int
@@ -147,6 +148,9 @@ TextSearch = Callable[[Any, BrowseFilters], ListingPage]
 _text_search: TextSearch | None = None
 
 
+# A listing as read for showing: the row itself, or its snapshot on a page of listings.
+Shown = TypeVar("Shown", Listing, ListingSnapshot)
+
 BookedPeriods = Callable[[list[int]], dict[int, list[tuple[date, date]]]]
 _booked_periods: BookedPeriods | None = None
 
@@ -157,7 +161,7 @@ def set_booked_periods(provider: BookedPeriods) -> None:
     _booked_periods = provider
 
 
-def with_availability(items: list[Listing]) -> list[Listing]:
+def with_availability(items: list[Shown]) -> list[Shown]:
     """Load the booked periods of every lent item among ``items`` in one query, so that
     ``availability`` of a whole page costs no query per listing."""
     loans = [listing for listing in items if listing.is_loan and listing.id is not None]
@@ -168,7 +172,7 @@ def with_availability(items: list[Listing]) -> list[Listing]:
     return items
 
 
-def availability(listing: Listing) -> dict[str, Any]:
+def availability(listing: Listing | ListingSnapshot) -> dict[str, Any]:
     """What is left to claim: units, free places per slot, and the days a lent item is taken."""
     if listing.is_loan and listing.booked_periods is None:
         with_availability([listing])
@@ -212,16 +216,31 @@ def browse(actor: Any, filters: BrowseFilters) -> ListingPage:
     if filters.q and filters.q.strip():
         query = query.where(_contains_text(filters.q.strip()))
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    offset = (filters.page - 1) * filters.per_page
-    page = db.session.scalars(
-        with_details(query.order_by(*ordering(filters.sort)).limit(filters.per_page).offset(offset))
-    )
+    public_only = filters.owner is None and not (filters.status or filters.moderation)
     return ListingPage(
-        items=with_availability(list(page)),
+        items=page_of(query, filters, public_only=public_only),
         total=total,
         page=filters.page,
         per_page=filters.per_page,
     )
+
+
+def page_of(query: Select[Any], filters: BrowseFilters, public_only: bool) -> list[ListingSnapshot]:
+    """The page ``filters`` asks for of the listings ``query`` selects, in the order asked for,
+    as snapshots with their booked periods. The page's ids and the snapshots are two queries:
+    with ``public_only``, a listing that stopped being public in between is left out."""
+    ids = db.session.scalars(
+        query.with_only_columns(Listing.id)
+        .order_by(*ordering(filters.sort))
+        .limit(filters.per_page)
+        .offset((filters.page - 1) * filters.per_page)
+    ).all()
+    found = {
+        listing.id: listing
+        for listing in snapshots_by_ids(ids)
+        if listing.is_public or not public_only
+    }
+    return with_availability([found[listing_id] for listing_id in ids if listing_id in found])
 
 
 def ordering(sort: str | None) -> tuple[Any, ...]:

@@ -1,8 +1,9 @@
-"""Read-only copies of listings, loaded with plain SQL queries, for pages of search hits.
+"""Read-only copies of listings, loaded with plain SQL queries, for pages of listings: browsing
+and search hits.
 
-Loading a page of hits through the ORM (each listing with its owner, organisation and place, its
-slots, and its pick-up windows with their places) cost more than everything else a search
-request does besides the index search. A ``ListingSnapshot`` carries every column of the
+Loading a page of search hits through the ORM (each listing with its owner, organisation and
+place, its slots, and its pick-up windows with their places) cost more than everything else a
+search request does besides the index search. A ``ListingSnapshot`` carries every column of the
 listing and what its representation shows of the rows it refers to, and shares the listing's
 derived facts (``ListingFacts``), so ``ListingOut`` and the templates read it like a
 ``Listing``. Nothing is ever written through it.

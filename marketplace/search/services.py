@@ -128,15 +128,8 @@ def _search_database(filters: listings.BrowseFilters) -> ListingPage:
         select(Listing).where(listings.public_listing(), matches), filters
     )
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(
-        listings.with_details(
-            query.order_by(*listings.ordering(filters.sort))
-            .limit(filters.per_page)
-            .offset((filters.page - 1) * filters.per_page)
-        )
-    ).all()
     return ListingPage(
-        items=listings.with_availability(list(items)),
+        items=listings.page_of(query, filters, public_only=True),
         total=total,
         page=filters.page,
         per_page=filters.per_page,

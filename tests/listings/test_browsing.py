@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from marketplace import clock
+from marketplace.listings import services
+from marketplace.listings.models import Listing
 from tests.factories import (
     CommunityFactory,
     CoordinatorFactory,
@@ -199,3 +202,40 @@ def test_coordinator_filters_every_listing_by_state(client_as):
 
     assert _ids(staff.get("/api/v1/listings?moderation=pending")) == [pending.id]
     assert _ids(staff.get("/api/v1/listings?status=withdrawn")) == [hidden_withdrawn.id]
+
+
+def _as_shown_alone(client, items) -> list[dict]:
+    return [client.get(f"/api/v1/listings/{item['id']}").get_json() for item in items]
+
+
+def test_each_browsed_listing_shows_what_the_listing_itself_shows(client, client_as, assorted):
+    merchant = assorted["donation_offer"].owner
+    ItemOfferFactory(
+        owner=merchant,
+        organisation=merchant.organisation,
+        moderation="rejected",
+        moderation_reason="照片不清楚",
+    )
+    coordinator = CoordinatorFactory()
+    for asking, query, count in (
+        (client, "", 5),
+        (client_as(merchant), "?owner=me", 2),
+        (client_as(coordinator), "?moderation=rejected", 1),
+    ):
+        items = asking.get(f"/api/v1/listings{query}").get_json()["items"]
+        assert len(items) == count
+        assert items == _as_shown_alone(asking, items)
+
+
+def test_a_page_of_public_listings_leaves_out_one_that_stopped_being_public(app_ctx):
+    """The page's ids and its snapshots are read by two queries; a listing withdrawn between
+    them is not shown on a public page, and is on its owner's."""
+    kept, gone = ItemOfferFactory(), ItemOfferFactory(status="withdrawn")
+    every_listing = select(Listing).where(Listing.id.in_([kept.id, gone.id]))
+    filters = services.BrowseFilters()
+
+    public = services.page_of(every_listing, filters, public_only=True)
+    anything = services.page_of(every_listing, filters, public_only=False)
+
+    assert [listing.id for listing in public] == [kept.id]
+    assert [listing.id for listing in anything] == [gone.id, kept.id]  # newest first
