@@ -27,7 +27,9 @@ times after a warm-up round, through:
     first, first 20;
 (d) SQLite FTS5 with the trigram tokenizer over title, description and tags: the query's words
     of three or more characters OR-ed in a MATCH, best bm25 first (words of one or two
-    characters, which a trigram index cannot match, fall back to LIKE on the FTS table).
+    characters, which a trigram index cannot match, fall back to LIKE on the FTS table);
+(e) for reference, ``GET /api/v1/listings`` without ``q`` over a few filters and orders
+    (``BROWSE_MIX``): a page of 20 listings that the database picks and orders.
 
 Recall@10 is, per judged query, the share of its relevant listings (``JudgedQuery.relevant``)
 among the first ten answers, averaged over the queries.
@@ -534,6 +536,18 @@ def profiled(name: str, wanted: str | None, work: Callable[[], Any]) -> Any:
     return result
 
 
+# Browsing without a query, for reference: the same page of listings, ordered by the database.
+BROWSE_MIX = (
+    "",
+    "side=offer",
+    "side=request&sort=newest",
+    "kind=skill",
+    "kind=donation&available=true",
+    "category=tools",
+    "sort=ending_soon&page=3",
+)
+
+
 # What the API path does besides the search, timed one by one with ``--phases``: the module
 # and the name of each function that is wrapped while the query mix runs once more.
 PHASES = (
@@ -685,6 +699,13 @@ def main() -> None:
         (api_seconds, api_answers), (whoosh_seconds, _answers) = timed(
             queries, arguments.rounds, through_api, raw_whoosh
         )
+
+        def browsing(query_string: str) -> list[int]:
+            response = client.get(f"/api/v1/listings?{query_string}")
+            assert response.status_code == 200, response.get_json()
+            return [item["id"] for item in response.get_json()["items"]]
+
+        ((browse_seconds, _answers),) = timed(list(BROWSE_MIX), arguments.rounds, browsing)
         if arguments.profile in ("api", "whoosh"):
             run = through_api if arguments.profile == "api" else raw_whoosh
             profiled(arguments.profile, arguments.profile, lambda: timed(queries, 1, run))
@@ -707,6 +728,7 @@ def main() -> None:
         print(line("(b) raw Whoosh search, same index", whoosh_seconds))
         print(line("(c) SQL LIKE scan", like_seconds, like_recall))
         print(line(f"(d) SQLite FTS5 trigram (built {fts_build:.1f} s)", fts_seconds, fts_recall))
+        print(line(f"(e) GET /listings without q ({len(BROWSE_MIX)} filters)", browse_seconds))
 
         print("  recall@10 by kind of query:      (a) API   (c) LIKE  (d) FTS5")
         for style in corpus.STYLES:
