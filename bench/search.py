@@ -552,7 +552,7 @@ BROWSE_MIX = (
 # and the name of each function that is wrapped while the query mix runs once more.
 PHASES = (
     ("Whoosh search inside the request", "whoosh", "search"),
-    ("loading the hits (snapshots, plain SQL)", "search_services", "snapshots_by_ids"),
+    ("loading the hits (snapshots, plain SQL)", "listings", "snapshots_by_ids"),
     ("booked periods of lent items", "listings", "with_availability"),
     ("snippets", "search_services", "snippet"),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -235,6 +235,12 @@ def page_of(query: Select[Any], filters: BrowseFilters, public_only: bool) -> li
         .limit(filters.per_page)
         .offset((filters.page - 1) * filters.per_page)
     ).all()
+    return snapshots_in_order(ids, public_only)
+
+
+def snapshots_in_order(ids: Sequence[int], public_only: bool) -> list[ListingSnapshot]:
+    """Snapshots of these listings in the order of ``ids``, with their booked periods; with
+    ``public_only``, those that are not public (any more) are left out."""
     found = {
         listing.id: listing
         for listing in snapshots_by_ids(ids)

@@ -14,7 +14,6 @@ from marketplace.extensions import db
 from marketplace.listings import services as listings
 from marketplace.listings.models import Listing
 from marketplace.listings.services import ListingPage
-from marketplace.listings.snapshots import snapshots_by_ids
 from marketplace.search import indexer
 from marketplace.search.analysis import chinese_words, has_searchable_text, text_runs
 from marketplace.search.highlight import snippet
@@ -72,10 +71,7 @@ def _search_index(filters: listings.BrowseFilters) -> ListingPage:
     # public is dropped here, and not counted either. Checked in Python rather than in the
     # WHERE clause, where SQLite would walk the public-browse index over every public listing
     # instead of looking the few ids up by primary key.
-    visible = {listing.id: listing for listing in snapshots_by_ids(ranked_ids) if listing.is_public}
-    items = listings.with_availability(
-        [visible[listing_id] for listing_id in ranked_ids if listing_id in visible]
-    )
+    items = listings.snapshots_in_order(ranked_ids, public_only=True)
     return ListingPage(
         items=items,
         total=results.total - (len(ranked_ids) - len(items)),
