@@ -15,7 +15,8 @@ import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, Request, current_app, g, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import current_user, login_user, logout_user
 
 from marketplace.accounts import services
@@ -33,7 +34,19 @@ ANONYMOUS_CSRF_SEED = "csrf_seed"
 CSRF_EXEMPT_ENDPOINTS = frozenset({"auth.login", "auth.register"})
 
 
+class SessionCookieInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, minus building the signing serializer for a request that
+    carries no session cookie (every API call with a bearer token or none): it would only
+    have been used to read the cookie."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionCookieInterface()
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.anonymous_user = AnonymousUser

@@ -44,9 +44,13 @@ def init_app(app: Flask) -> None:
 
 
 def add_security_headers(response: Response) -> Response:
+    # One pass over the headers, not a lookup per name: werkzeug raises and catches a
+    # KeyError for every header a lookup misses, and here they all miss.
+    present = {name.lower() for name, _value in response.headers}
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if "Content-Security-Policy" not in response.headers:
+        if name.lower() not in present:
+            response.headers.add(name, value)
+    if "content-security-policy" not in present:
         response.headers["Content-Security-Policy"] = _policy_for(response)
     return response
 
