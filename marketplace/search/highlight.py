@@ -28,21 +28,39 @@ def highlight_terms(query: str) -> tuple[str, ...]:
     return tuple(sorted(terms, key=len, reverse=True))
 
 
-# Folding one character at a time keeps the positions; the same few thousand characters come
-# up in every snippet, so each is folded once.
-_folded_character = functools.lru_cache(maxsize=16384)(folded)
+class _CharacterFolds(dict[int, str]):
+    """A ``str.translate`` table folding one character at a time, which keeps the positions.
+    It fills itself as characters come up (the same few thousand come up in every snippet);
+    ``irregular`` holds those that fold to other than exactly one character."""
+
+    LIMIT = 16384
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.irregular: set[str] = set()
+
+    def __missing__(self, code: int) -> str:
+        character = chr(code)
+        replacement = folded(character)
+        if len(replacement) != 1:
+            self.irregular.add(character)
+        if len(self) < self.LIMIT:
+            self[code] = replacement
+        return replacement
+
+
+_character_folds = _CharacterFolds()
 
 
 def _fold_with_positions(text: str) -> tuple[str, Sequence[int]]:
     """The folded text and, for each of its characters, the index of the original character."""
-    folded_chars = [_folded_character(character) for character in text]
-    folded_text = "".join(folded_chars)
-    if len(folded_text) == len(text) and "" not in folded_chars:
+    folded_text = text.translate(_character_folds)
+    if _character_folds.irregular.isdisjoint(text):
         # Every character folded to exactly one: positions are unchanged (the usual case).
         return folded_text, range(len(text))
     positions: list[int] = []
-    for index, replacement in enumerate(folded_chars):
-        positions.extend([index] * len(replacement))
+    for index, character in enumerate(text):
+        positions.extend([index] * len(_character_folds[ord(character)]))
     return folded_text, positions
 
 
