@@ -197,7 +197,23 @@ def _converter(field: fields.Field) -> Callable[[Any, str, Any], Any]:
             return _nested_dump(schema._serialize, bool(schema.many or field.many))
     elif type(field) is fields.List:
         return _list_dump(_converter(field.inner), _copied_types(field.inner))
+    elif type(field)._serialize is _TEMPORAL_SERIALIZE:
+        format_value = field.SERIALIZATION_FUNCS.get(field.format or field.DEFAULT_FORMAT)
+        if format_value is not None:
+            return _temporal_dump(format_value)
     return field._serialize
+
+
+# Dates, times and datetimes (with or without time zone) share this ``_serialize``, which
+# looks the format up on every call; a page of listings dumps a few dozen timestamps.
+_TEMPORAL_SERIALIZE = fields.DateTime._serialize
+
+
+def _temporal_dump(format_value: Callable[[Any], Any]) -> Callable[[Any, str, Any], Any]:
+    def dump(value: Any, attr: str, obj: Any) -> Any:
+        return None if value is None else format_value(value)
+
+    return dump
 
 
 def _nested_dump(serialize: Callable[..., Any], many: bool) -> Callable[[Any, str, Any], Any]:

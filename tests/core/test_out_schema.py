@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +33,12 @@ class Thing:
     shout: Any = "hi"
     as_text: Any = 12
     when: Any = field(default_factory=lambda: datetime(2026, 11, 29, 8, 30, tzinfo=UTC))
+    day: Any = date(2026, 11, 29)
+    at: Any = field(default_factory=lambda: datetime(2026, 11, 29, 8, 30, 15, 250, tzinfo=UTC))
+    at_timestamp: Any = field(default_factory=lambda: datetime(2026, 11, 29, 8, 30, tzinfo=UTC))
+    at_rfc: Any = field(default_factory=lambda: datetime(2026, 11, 29, 8, 30, tzinfo=UTC))
+    at_written: Any = field(default_factory=lambda: datetime(2026, 11, 29, 8, 30, tzinfo=UTC))
+    day_written: Any = date(2026, 11, 29)
     renamed_source: Any = "from another attribute"
     inner: Any = field(default_factory=Inner)
     inners: Any = field(default_factory=lambda: [Inner("一"), Inner("二")])
@@ -64,6 +70,12 @@ def schema_pair() -> tuple[ma.Schema, ma.Schema]:
                 "shout": Shouting(),
                 "as_text": fields.Integer(as_string=True),
                 "when": fields.AwareDateTime(),
+                "day": fields.Date(),
+                "at": fields.DateTime(),
+                "at_timestamp": fields.DateTime(format="timestamp"),
+                "at_rfc": fields.DateTime(format="rfc"),
+                "at_written": fields.DateTime(format="%Y年%m月%d日 %H:%M"),
+                "day_written": fields.Date(format="%d/%m/%Y"),
                 "renamed": fields.String(attribute="renamed_source", data_key="called"),
                 "dotted": fields.String(attribute="inner.name"),
                 "absent": fields.String(dump_default="default"),
@@ -96,13 +108,22 @@ def schema_pair() -> tuple[ma.Schema, ma.Schema]:
     [
         Thing(),
         Thing(text=None, number=None, flag=None, raw=None, when=None, inner=None, inners=None),
+        Thing(day=None, at=None, at_timestamp=None, at_rfc=None, at_written=None, day_written=None),
         Thing(inners=[Inner(), None], hooked=None, tags=None, inners_at_once=None),
         # values the fields must convert: not copied as they are
         Thing(text=5, number=True, as_text=3, shout="quiet"),
         Thing(number=Decimal("4"), text=b"bytes"),
         Thing(number=2.0, flag="yes", tags=[1, None]),
     ],
-    ids=["plain", "nones", "none-items", "converted", "decimal-and-bytes", "float-and-list"],
+    ids=[
+        "plain",
+        "nones",
+        "no-times",
+        "none-items",
+        "converted",
+        "decimal-and-bytes",
+        "float-and-list",
+    ],
 )
 def test_out_schema_dumps_what_marshmallow_dumps(thing):
     plain, fast = schema_pair()
