@@ -3,6 +3,7 @@ the API in-process, each search's hits answered from memory after its first time
 is left is loading the hits, their booked periods, snippets, serialising and Flask.
 
     .venv/bin/python bench/search_overhead.py --keep DIR [--n 20000] [--seed 7] [--requests 600]
+                                              [--after-search]
 
 It reuses the database and index that ``bench/search.py --keep DIR`` built in DIR (same ``--n``
 and ``--seed``), and prints the CPU time per request: the median over rounds of the query mix.
