@@ -103,6 +103,10 @@ class ListingFacts:
         return self.is_public or self.is_managed_by(user) or bool(getattr(user, "is_staff", False))
 
 
+# The columns that browsing filters public listings on (services.apply_filters).
+_FILTERED = ("side", "kind", "category", "place_id")
+
+
 class Listing(ListingFacts, db.Model):
     __tablename__ = "listings"
 
@@ -176,7 +180,12 @@ class Listing(ListingFacts, db.Model):
             "units_handed_over >= 0 AND units_handed_over <= units_reserved",
             name="units_handed_over_within_reserved",
         ),
-        Index("ix_listings_public_browse", "moderation", "status", "created_at"),
+        # Browsing public listings, one index per order (newest first, ending soonest). Each
+        # holds id right after its order column, so SQLite reads a page off it in order and
+        # stops after the page, and every column a browse filters on, so neither the page nor
+        # its total count reads the table.
+        Index("ix_listings_public_browse", "moderation", "status", "created_at", "id", *_FILTERED),
+        Index("ix_listings_public_ending", "moderation", "status", "expires_at", "id", *_FILTERED),
     )
 
     # Set on search hits only: an excerpt with the matches marked; not a column.
