@@ -168,15 +168,22 @@ def empty_all_tables() -> None:
 
 @pytest.fixture(autouse=True)
 def _search_dir(app: Flask, tmp_path: Path) -> Iterator[Path]:
-    """Each test gets its own (initially absent) search index directory."""
+    """Each test gets its own (initially absent) search index directory, and starts with none
+    of what the app remembers of its index (how far behind it was found, what was logged)."""
     previous = app.config["SEARCH_DIR"]
     app.config["SEARCH_DIR"] = str(tmp_path / "search")
-    app.extensions.pop("marketplace.search_index", None)
+    _forget_search_state(app)
     yield tmp_path / "search"
     index = app.extensions.pop("marketplace.search_index", None)
     if index is not None:
         index.close()
+    _forget_search_state(app)
     app.config["SEARCH_DIR"] = previous
+
+
+def _forget_search_state(app: Flask) -> None:
+    for key in [key for key in app.extensions if key.startswith("marketplace.search")]:
+        del app.extensions[key]
 
 
 @pytest.fixture

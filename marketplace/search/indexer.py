@@ -255,10 +255,7 @@ def _apply_next_batch(index: SearchIndex) -> _Batch:
             rows, read_up_to = _unapplied_rows(position)
             if position.recorded and rows and _kept_no_longer(rows[0].created_at):
                 db.session.rollback()
-                raise MissedChanges(
-                    "the search index was not updated for longer than the outbox keeps "
-                    "changes and needs a rebuild"
-                )
+                raise _missed_changes()
             batch.rows = len(rows)
             batch.listing_ids = sorted({row.listing_id for row in rows})
             upserts, deletes = _documents_for(batch.listing_ids, PlaceNames())
@@ -289,12 +286,31 @@ def _unapplied_rows(position: OutboxPosition) -> tuple[list[Any], float]:
 
 def _has_unapplied(index: SearchIndex) -> bool:
     """Whether a drain has anything to do; asked without the index's lock and ending its
-    transaction, so that none stays open while the drain waits for the lock."""
+    transaction, so that none stays open while the drain waits for the lock.
+
+    Raises MissedChanges when the first row the index has not applied is older than the outbox
+    keeps rows: the drain under the lock would refuse too, and the index stays that way until
+    it is rebuilt, so no request need queue for the lock to learn it again.
+    """
     position = position_of(index)
     with read_only_transactions():
-        found = db.session.scalar(select(SearchOutbox.id).where(position.unapplied()).limit(1))
+        first_created_at = db.session.scalar(
+            select(SearchOutbox.created_at)
+            .where(position.unapplied())
+            .order_by(SearchOutbox.id)
+            .limit(1)
+        )
         db.session.rollback()
-    return found is not None or _gap_to_give_up(position)
+    if first_created_at is not None and position.recorded and _kept_no_longer(first_created_at):
+        raise _missed_changes()
+    return first_created_at is not None or _gap_to_give_up(position)
+
+
+def _missed_changes() -> MissedChanges:
+    return MissedChanges(
+        "the search index was not updated for longer than the outbox keeps changes and needs "
+        "a rebuild"
+    )
 
 
 def _gap_to_give_up(position: OutboxPosition) -> bool:
@@ -309,12 +325,28 @@ def drain_quietly() -> None:
     """Drain after a request that changed listings; a failure only leaves rows pending."""
     try:
         drain()
+    except MissedChanges as exc:
+        db.session.rollback()
+        _report_missed_changes(exc)
     except IndexUnavailable as exc:
         logger.warning("search index not updated now, changes stay queued: %s", exc)
         db.session.rollback()
     except Exception:
         logger.exception("search outbox drain failed; changes stay queued")
         db.session.rollback()
+
+
+def _report_missed_changes(exc: MissedChanges) -> None:
+    """Log it once for each state of the index (its mark): until someone rebuilds the index,
+    every request that changes listings and every search would find it again."""
+    try:
+        mark: Mark | None = get_index().mark()
+    except IndexUnavailable:
+        mark = None
+    if current_app.extensions.get("marketplace.search_missed_at") == mark:
+        return
+    current_app.extensions["marketplace.search_missed_at"] = mark
+    logger.error("%s: run `flask search reindex`; until then search answers degraded", exc)
 
 
 def pending_count(index: SearchIndex | None = None) -> int:

@@ -3,6 +3,7 @@ commit out of id order, ids that never commit, and rebuilds."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -313,6 +314,39 @@ def test_an_index_not_drained_for_longer_than_the_outbox_keeps_rows_must_be_rebu
     assert report.pending == 0
     found = search(client, "台灯")
     assert (ids_of(found), found["degraded"]) == ([lamp.id], False)
+
+
+def test_an_index_that_missed_changes_is_reported_once_and_its_lock_never_waited_for(
+    app, frozen_clock, community, poster, poster_client, client, caplog, monkeypatch
+):
+    """Inline mode: until a rebuild, every request that changes listings and every search finds
+    the index short of changes. None of them queues for the index's write lock to learn it, and
+    the log says it once, with what to do."""
+    ItemOfferFactory(title="电钻", place=community, owner=poster)
+    index_now(app)
+    with app.app_context():
+        indexer.get_index().write(lambda mark: ([], [], indexer.OutboxPosition().as_mark()))
+        ItemOfferFactory(title="台灯", place=community, owner=poster)
+        db.session.commit()
+        clock.advance(indexer.OUTBOX_KEPT + timedelta(minutes=1))
+
+    def refuse_to_write(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("took the index's write lock")
+
+    monkeypatch.setattr(WhooshIndex, "write", refuse_to_write)
+    with caplog.at_level(logging.INFO, logger="marketplace"):
+        posted = [
+            poster_client.post(API, json=offer(community.id, title=f"书架{number}"))
+            for number in range(2)
+        ]
+        answers = [search(client, "台灯") for _ in range(3)]
+
+    assert [response.status_code for response in posted] == [201, 201]
+    assert [answer["degraded"] for answer in answers] == [True, True, True]
+    drain_lines = [record for record in caplog.records if record.module == "indexer"]
+    assert [
+        (record.levelno, "flask search reindex" in record.getMessage()) for record in drain_lines
+    ] == [(logging.ERROR, True)]
 
 
 def test_an_index_without_a_position_applies_the_whole_outbox_once(
