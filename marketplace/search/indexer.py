@@ -253,7 +253,7 @@ def _apply_next_batch(index: SearchIndex) -> _Batch:
         position = OutboxPosition.of(mark)
         with read_only_transactions():
             rows, read_up_to = _unapplied_rows(position)
-            if position.recorded and rows and _kept_no_longer(rows[0].created_at):
+            if _has_missed_changes(position, rows[0].created_at if rows else None):
                 db.session.rollback()
                 raise _missed_changes()
             batch.rows = len(rows)
@@ -293,17 +293,31 @@ def _has_unapplied(index: SearchIndex) -> bool:
     it is rebuilt, so no request need queue for the lock to learn it again.
     """
     position = position_of(index)
+    first_created_at = _first_unapplied_created_at(position)
+    if _has_missed_changes(position, first_created_at):
+        raise _missed_changes()
+    return first_created_at is not None or _gap_to_give_up(position)
+
+
+def _first_unapplied_created_at(position: OutboxPosition) -> datetime | None:
+    """When the first row (by id) that the index has not applied was written; None when there
+    is none. Ends its transaction."""
     with read_only_transactions():
-        first_created_at = db.session.scalar(
+        created_at = db.session.scalar(
             select(SearchOutbox.created_at)
             .where(position.unapplied())
             .order_by(SearchOutbox.id)
             .limit(1)
         )
         db.session.rollback()
-    if first_created_at is not None and position.recorded and _kept_no_longer(first_created_at):
-        raise _missed_changes()
-    return first_created_at is not None or _gap_to_give_up(position)
+    return created_at
+
+
+def _has_missed_changes(position: OutboxPosition, first_created_at: datetime | None) -> bool:
+    """Whether an index at ``position``, whose first unapplied row was written at
+    ``first_created_at``, has gone undrained for longer than the outbox keeps rows: it may also
+    have missed rows deleted since, and refuses to drain until rebuilt."""
+    return position.recorded and first_created_at is not None and _kept_no_longer(first_created_at)
 
 
 def _missed_changes() -> MissedChanges:
@@ -395,11 +409,9 @@ def _kept_no_longer(created_at: datetime) -> bool:
 
 
 def missed_changes(index: SearchIndex | None = None) -> bool:
-    """Whether the index has not applied a row older than ``OUTBOX_KEPT``: it may also have
-    missed rows deleted since, and refuses to drain until rebuilt."""
+    """Whether the index has missed changes and must be rebuilt (as a drain would find)."""
     position = position_of(index or get_index())
-    oldest = oldest_pending_at(index)
-    return position.recorded and oldest is not None and _kept_no_longer(oldest)
+    return _has_missed_changes(position, _first_unapplied_created_at(position))
 
 
 def prune_outbox() -> int:
