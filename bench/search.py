@@ -73,7 +73,7 @@ sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from bench.synthetic import NOW, listing_row, percentile  # noqa: E402
 from marketplace import create_app  # noqa: E402
@@ -174,12 +174,13 @@ EXTRA_PLACES = (
 # --- building -------------------------------------------------------------------------------------
 
 
-def make_app(directory: Path) -> Flask:
+def make_app(directory: Path, database_url: str | None = None) -> Flask:
+    """The app on ``database_url`` (by default a SQLite file in ``directory``), migrated."""
     os.environ["MARKETPLACE_INSTANCE_PATH"] = str(directory / "instance")
     app = create_app(
         {
             "ENV_NAME": "development",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / 'bench.sqlite3'}",
+            "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{directory / 'bench.sqlite3'}",
             "SEARCH_DIR": str(directory / "search"),
             # Only reads are measured: no request drains the outbox on its way out.
             "SEARCH_INDEXING": "worker",
@@ -235,6 +236,7 @@ def insert_people() -> tuple[list[int], list[tuple[int, int]]]:
         for n in range(500)
     ]
     db.session.execute(insert(User), rows)
+    advance_id_sequence(User)
     merchants = []
     for n, name in enumerate(("清溪便民超市", "雕庄爱心理发店", "湖滨药店", "采菱面包房")):
         organisation = Organisation(name=name, kind="merchant", verified=True)
@@ -387,8 +389,19 @@ def build_database(count: int, seed: int) -> dict[str, int]:
         batch.append({**row, "id": next_id})
         next_id += 1
     db.session.execute(insert(Listing), batch)
+    advance_id_sequence(Listing)
     db.session.commit()
     return judged
+
+
+def advance_id_sequence(model: Any) -> None:
+    """After rows were inserted with their ids given, PostgreSQL's id sequence starts after them
+    (SQLite takes the next id from the table itself)."""
+    if db.engine.dialect.name == "postgresql":
+        table = model.__tablename__
+        db.session.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}")
+        )
 
 
 def judged_ids() -> dict[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, event
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from marketplace import clock
@@ -105,6 +105,9 @@ class ListingFacts:
 
 # The columns that browsing filters public listings on (services.apply_filters).
 _FILTERED = ("side", "kind", "category", "place_id")
+# The rows of the partial indexes below; a query must name these very values to use them.
+_PUBLIC = text(f"moderation = 'approved' AND {_in('status', PUBLIC_STATUSES)}")
+_PENDING = text("moderation = 'pending'")
 
 
 class Listing(ListingFacts, db.Model):
@@ -181,11 +184,42 @@ class Listing(ListingFacts, db.Model):
             name="units_handed_over_within_reserved",
         ),
         # Browsing public listings, one index per order (newest first, ending soonest). Each
-        # holds id right after its order column, so SQLite reads a page off it in order and
-        # stops after the page, and every column a browse filters on, so neither the page nor
-        # its total count reads the table.
-        Index("ix_listings_public_browse", "moderation", "status", "created_at", "id", *_FILTERED),
-        Index("ix_listings_public_ending", "moderation", "status", "expires_at", "id", *_FILTERED),
+        # holds public listings only, so that its order is the page's order on either database
+        # (PostgreSQL cannot read the two public statuses' ranges of an index on
+        # (moderation, status, ...) as one list, and sorted every public row for each page), and
+        # every column a browse filters on, so that neither the page nor its total reads the
+        # table. The leading moderation column is there for SQLite's planner: an equality on an
+        # index's first column makes it prefer the index, with or without ANALYZE statistics.
+        # A query uses these indexes only when its condition spells out the same literal values:
+        # see ``listings.services.public_listing``.
+        Index(
+            "ix_listings_public_newest",
+            "moderation",
+            "created_at",
+            "id",
+            *_FILTERED,
+            "status",
+            postgresql_where=_PUBLIC,
+            sqlite_where=_PUBLIC,
+        ),
+        Index(
+            "ix_listings_public_ending",
+            "moderation",
+            "expires_at",
+            "id",
+            *_FILTERED,
+            "status",
+            postgresql_where=_PUBLIC,
+            sqlite_where=_PUBLIC,
+        ),
+        # The review queue: pending listings, oldest first (moderation.services.review_queue).
+        Index(
+            "ix_listings_pending",
+            "created_at",
+            "id",
+            postgresql_where=_PENDING,
+            sqlite_where=_PENDING,
+        ),
     )
 
     # Set on search hits only: an excerpt with the matches marked; not a column.
