@@ -133,7 +133,7 @@ def _candidates(listing: Listing) -> list[tuple[Listing, float]]:
     try:
         chosen = _searched(listing, _config("MATCHING_CANDIDATES"))
     except IndexUnavailable as exc:
-        logger.warning("matching without the search index: %s", exc)
+        indexer.report_unavailable("matching without the search index", exc)
         chosen = dict.fromkeys(_nearby_same_category(listing), 0.0)
     else:
         # The index keeps the words' scores from the first search: this one only filters them.

@@ -343,8 +343,8 @@ def drain_quietly() -> None:
         db.session.rollback()
         _report_missed_changes(exc)
     except IndexUnavailable as exc:
-        logger.warning("search index not updated now, changes stay queued: %s", exc)
         db.session.rollback()
+        report_unavailable("search index not updated now, changes stay queued", exc)
     except Exception:
         logger.exception("search outbox drain failed; changes stay queued")
         db.session.rollback()
@@ -361,6 +361,53 @@ def _report_missed_changes(exc: MissedChanges) -> None:
         return
     current_app.extensions["marketplace.search_missed_at"] = mark
     logger.error("%s: run `flask search reindex`; until then search answers degraded", exc)
+
+
+# While the index is unavailable, each kind of thing that goes without it (a search, a drain,
+# matching) and reason is logged once, and then once per this interval with a count; otherwise
+# every search and every listing change would log a line until the index is back.
+UNAVAILABLE_LOG_INTERVAL = timedelta(minutes=5)
+_OUTAGES = "marketplace.search_outages"
+
+
+@dataclass
+class _Outage:
+    since: datetime
+    logged_at: datetime
+    unlogged: int = 0
+
+
+def report_unavailable(what: str, exc: IndexUnavailable) -> None:
+    """Log a warning that ``what`` happened without the index, unless the same happened for
+    the same reason less than UNAVAILABLE_LOG_INTERVAL ago (then it is counted for the next
+    line)."""
+    outages: dict[tuple[str, str], _Outage] = current_app.extensions.setdefault(_OUTAGES, {})
+    key, now = (what, str(exc)), clock.now()
+    outage = outages.get(key)
+    if outage is None:
+        outages[key] = _Outage(since=now, logged_at=now)
+        logger.warning("%s: %s", what, exc)
+    elif now - outage.logged_at >= UNAVAILABLE_LOG_INTERVAL:
+        logger.warning(
+            "%s: %s (%d more times since %s)",
+            what,
+            exc,
+            outage.unlogged + 1,
+            outage.logged_at.isoformat(timespec="seconds"),
+        )
+        outage.logged_at, outage.unlogged = now, 0
+    else:
+        outage.unlogged += 1
+
+
+def report_available() -> None:
+    """The index answered: log the end of any outage reported, so the next one is logged anew."""
+    outages = current_app.extensions.get(_OUTAGES)
+    if not outages:
+        return
+    current_app.extensions[_OUTAGES] = {}
+    since = min(outage.since for outage in outages.values())
+    logger.info("search index answers again (unavailable since %s)", since.isoformat())
 
 
 def pending_count(index: SearchIndex | None = None) -> int:

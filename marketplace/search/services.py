@@ -4,7 +4,6 @@ up, a plain database query (flagged ``degraded``) when it is not."""
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from flask import current_app
@@ -20,8 +19,6 @@ from marketplace.search.highlight import snippet
 from marketplace.search.index import IndexUnavailable, SearchQuery
 from marketplace.text import folded
 
-logger = logging.getLogger("marketplace.search")
-
 
 def search_listings(actor: Any, filters: listings.BrowseFilters) -> ListingPage:
     """Public listings matching ``filters.q``, best first (or by the requested order)."""
@@ -31,10 +28,12 @@ def search_listings(actor: Any, filters: listings.BrowseFilters) -> ListingPage:
     try:
         page = _search_index(filters)
     except IndexUnavailable as exc:
-        logger.warning("search falls back to the database: %s", exc)
         db.session.rollback()
+        indexer.report_unavailable("search falls back to the database", exc)
         page = _search_database(filters)
         page.degraded = True
+    else:
+        indexer.report_available()
     for listing in page.items:
         listing.snippet = snippet(listing.title, listing.description, text)
     return page

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from marketplace import clock
 from marketplace.extensions import db
+from marketplace.search import indexer
 from marketplace.search.models import SearchOutbox
 from tests.factories import CommunityFactory, UserFactory
 from tests.listing_factories import ItemOfferFactory
@@ -154,6 +155,49 @@ def test_reindex_repairs_the_index(
     assert [entry.name for entry in _search_dir.iterdir() if entry.is_dir()] == [
         live_generation(_search_dir).name
     ]
+
+
+def _search_log(caplog: Any) -> list[tuple[str, str]]:
+    lines = [
+        (r.levelname, r.getMessage()) for r in caplog.records if r.name == "marketplace.search"
+    ]
+    caplog.clear()
+    return lines
+
+
+def test_an_outage_is_logged_once_then_every_few_minutes_and_its_end_once(
+    app, drill, client, poster_client, community, cli, _search_dir, caplog
+):
+    caplog.set_level("INFO", logger="marketplace.search")
+    _forget_open_index(app)
+    _delete_directory(_search_dir)
+    missing = f"no search index in {_search_dir}"
+
+    for title in ("冲击电钻 可借", "手电钻 可借"):
+        assert _post(poster_client, community, title).status_code == 201
+    for _ in range(3):
+        assert search(client, "电钻")["degraded"] is True
+    first_minutes = _search_log(caplog)
+    clock.advance(indexer.UNAVAILABLE_LOG_INTERVAL)
+    search(client, "电钻")
+    search(client, "电钻")
+    five_minutes_later = _search_log(caplog)
+    assert cli("search", "reindex").exit_code == 0
+    caplog.clear()
+    search(client, "电钻")
+    search(client, "电钻")
+    back = _search_log(caplog)
+
+    assert first_minutes == [
+        ("WARNING", f"search index not updated now, changes stay queued: {missing}"),
+        ("WARNING", f"search falls back to the database: {missing}"),
+    ]
+    assert len(five_minutes_later) == 1
+    level, message = five_minutes_later[0]
+    assert level == "WARNING"
+    assert message.startswith(f"search falls back to the database: {missing} (3 more times since ")
+    assert len(back) == 1 and back[0][0] == "INFO"
+    assert back[0][1].startswith("search index answers again (unavailable since ")
 
 
 # --- the write lock held by another process --------------------------------------------------------
