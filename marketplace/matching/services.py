@@ -136,6 +136,7 @@ def _candidates(listing: Listing) -> list[tuple[Listing, float]]:
         indexer.report_unavailable("matching without the search index", exc)
         chosen = dict.fromkeys(_nearby_same_category(listing), 0.0)
     else:
+        indexer.report_available()
         # The index keeps the words' scores from the first search: this one only filters them.
         nearby = _config("MATCHING_NEARBY_CANDIDATES")
         chosen.update(_searched(listing, nearby, _community_id(listing), required=False))
