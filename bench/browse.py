@@ -10,11 +10,7 @@ page of 20 and its total, which the database picks, counts and orders.
 
 SQLite runs without ANALYZE statistics, as the service leaves it. PostgreSQL gets a VACUUM
 ANALYZE after the bulk load, which autovacuum would run on its own after that many inserts; the
-visibility map it sets lets PostgreSQL count from an index alone. The PostgreSQL mix runs twice:
-with the server's settings, then with ``random_page_cost = 1.1`` set on the database, the value
-the README recommends for a server whose data is on SSD or in memory. With the default of 4,
-PostgreSQL prices an index read as if it were a disk seek and counts a browse's total by reading
-the whole table instead.
+visibility map it sets lets PostgreSQL count from an index alone.
 """
 
 from __future__ import annotations
@@ -61,23 +57,7 @@ def build(app: Flask, database: str, count: int) -> None:
         db.session.remove()
 
 
-def set_random_page_cost(app: Flask, cost: float) -> None:
-    """For the database's new sessions; the app's pooled connections are closed."""
-    with app.app_context():
-        connection = db.engine.raw_connection()
-        try:
-            connection.driver_connection.autocommit = True
-            name = connection.driver_connection.info.dbname
-            connection.driver_connection.execute(
-                f'ALTER DATABASE "{name}" SET random_page_cost = {cost}'
-            )
-        finally:
-            connection.close()
-        db.engine.dispose()
-
-
-def time_browsing(app: Flask, label: str, rounds: int) -> None:
-    print(label)
+def time_browsing(app: Flask, rounds: int) -> None:
     client = app.test_client()
 
     def browsing(query_string: str) -> list[int]:
@@ -87,10 +67,10 @@ def time_browsing(app: Flask, label: str, rounds: int) -> None:
 
     per_query = {query: timed([query], rounds, browsing)[0][0] for query in BROWSE_MIX}
     for query, seconds in per_query.items():
-        print(f"    {query or '(no filter)':<38} p50 {statistics.median(seconds) * 1000:7.2f} ms")
+        print(f"  {query or '(no filter)':<40} p50 {statistics.median(seconds) * 1000:7.2f} ms")
     everything = [value * 1000 for seconds in per_query.values() for value in seconds]
     print(
-        f"    {'whole mix':<38} p50 {percentile(everything, 0.5):7.2f} ms   "
+        f"  {'whole mix':<40} p50 {percentile(everything, 0.5):7.2f} ms   "
         f"p95 {percentile(everything, 0.95):7.2f} ms"
     )
 
@@ -98,12 +78,7 @@ def time_browsing(app: Flask, label: str, rounds: int) -> None:
 def run(database: str, database_url: str | None, workdir: Path, count: int, rounds: int) -> None:
     app = make_app(workdir, database_url)
     build(app, database, count)
-    if database == "sqlite":
-        time_browsing(app, "  (no ANALYZE statistics)", rounds)
-    else:
-        time_browsing(app, "  server settings", rounds)
-        set_random_page_cost(app, 1.1)
-        time_browsing(app, "  random_page_cost = 1.1", rounds)
+    time_browsing(app, rounds)
     with app.app_context():
         db.engine.dispose()
 

@@ -212,6 +212,18 @@ class Listing(ListingFacts, db.Model):
             postgresql_where=_PUBLIC,
             sqlite_where=_PUBLIC,
         ),
+        # A browse's total: the filtered columns alone, of public listings. Many listings share
+        # each combination of values, and PostgreSQL stores a run of equal keys once, so the
+        # index is a tenth of the size of those above and a count reads it in a few
+        # milliseconds; SQLite counts from it when a filter narrows the first columns.
+        Index(
+            "ix_listings_public_filters",
+            *_FILTERED,
+            "status",
+            "moderation",
+            postgresql_where=_PUBLIC,
+            sqlite_where=_PUBLIC,
+        ),
         # The review queue: pending listings, oldest first (moderation.services.review_queue).
         Index(
             "ix_listings_pending",
