@@ -3,10 +3,12 @@ the review queue. No filter or order makes the database read or sort every publi
 listings table (at 100,000 listings that took 150 ms a request on SQLite, 20 to 45 ms on
 PostgreSQL).
 
-SQLite's plans are read with EXPLAIN QUERY PLAN. PostgreSQL would scan the few rows of a test
-table whatever its indexes, so its plans are read with sequential scans switched off, and as
-generic plans (those a prepared statement settles on): a partial index serves a query only if
-the query's own text names the index's rows."""
+SQLite's plans are read with EXPLAIN QUERY PLAN. PostgreSQL chooses by cost, and for the few
+rows of a test table a scan or a sort costs nothing, so its plans are read with sequential
+scans and sorts switched off: what is left shows whether an index can give the rows, and give a
+page in order (a plan that sorts anyway has no such index). They are read as generic plans
+(those a prepared statement settles on): a partial index serves a query only if the query's own
+text names the index's rows."""
 
 from __future__ import annotations
 
@@ -47,6 +49,7 @@ def postgresql_generic_plan(cursor: Any, statement: str, parameters: dict[str, A
 
     connection = cursor.connection
     connection.execute("SET LOCAL enable_seqscan = off")
+    connection.execute("SET LOCAL enable_sort = off")
     connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
     connection.execute(f"PREPARE browse_plan AS {_PLACEHOLDER.sub(number, statement)}")
     try:
