@@ -3,8 +3,10 @@
 Registered once on SQLAlchemy's Session class, so every session (the app's, the CLI's, the
 tests') records changes without any service having to remember it. A listing counts as changed
 when it, one of its slots or pick-up windows, or the place it (or any of its places' ancestors)
-sits in changes. The rows are added after the flush, so new listings already have their ids;
-commit flushes again, which writes them in the same transaction.
+sits in changes. A listing that already has its id gets its row before the flush, which then
+writes it along with the change. New listings get their ids from the flush, and the subtree of a
+moved place is only found by its new path once the flush wrote it, so those rows are added
+after the flush; commit flushes again, which writes them in the same transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ _registered = False
 def register() -> None:
     global _registered
     if not _registered:
+        event.listen(Session, "before_flush", _record_listings_with_ids)
         event.listen(Session, "after_flush", _record_changed_listings)
         event.listen(Session, "after_commit", _note_commit)
         event.listen(Session, "after_rollback", _forget_pending)
@@ -33,34 +36,56 @@ def register() -> None:
         _registered = True
 
 
+def _record_listings_with_ids(session: Session, _context: Any, _instances: Any) -> None:
+    """Rows for the changed listings whose ids are known; what else changed is kept for
+    after the flush."""
+    ids: set[int] = set()
+    after_flush: list[Any] = []
+    dirty = session.dirty
+    for instance in (*session.new, *dirty, *session.deleted):
+        if instance in dirty and not session.is_modified(instance):
+            continue
+        if isinstance(instance, Listing | ListingSlot | PickupWindow):
+            listing_id = instance.id if isinstance(instance, Listing) else instance.listing_id
+            if listing_id is None:
+                after_flush.append(instance)
+            else:
+                ids.add(listing_id)
+        elif isinstance(instance, Place) and instance in dirty:
+            after_flush.append(instance)
+    if after_flush:
+        session.info["search_outbox_after_flush"] = after_flush
+    _record(session, ids)
+
+
 def _record_changed_listings(session: Session, _context: Any) -> None:
-    listing_ids = _changed_listing_ids(session)
+    """Rows for new listings (their ids come from the flush) and for the listings under places
+    that moved (found by their new paths, which the flush wrote)."""
+    ids: set[int] = set()
+    for instance in session.info.pop("search_outbox_after_flush", ()):
+        if isinstance(instance, Listing):
+            ids.add(instance.id)
+        elif isinstance(instance, Place):
+            ids.update(_listings_under(session, instance))
+        elif instance.listing_id is not None:
+            ids.add(instance.listing_id)
+    _record(session, ids)
+
+
+def _listings_under(session: Session, place: Place) -> list[int]:
+    with session.no_autoflush:
+        subtree = select(Place.id).where(Place.path.startswith(place.path))
+        return list(session.scalars(select(Listing.id).where(Listing.place_id.in_(subtree))))
+
+
+def _record(session: Session, listing_ids: set[int]) -> None:
+    listing_ids.discard(None)  # type: ignore[arg-type]  # a listing deleted before it had an id
     if not listing_ids:
         return
     now_pending = session.info.setdefault("search_outbox_pending", set())
     for listing_id in sorted(listing_ids - now_pending):
         session.add(SearchOutbox(listing_id=listing_id))
     now_pending.update(listing_ids)
-
-
-def _changed_listing_ids(session: Session) -> set[int]:
-    ids: set[int] = set()
-    moved_places: list[Place] = []
-    for instance in (*session.new, *session.dirty, *session.deleted):
-        if instance in session.dirty and not session.is_modified(instance):
-            continue
-        if isinstance(instance, Listing):
-            ids.add(instance.id)
-        elif isinstance(instance, ListingSlot | PickupWindow) and instance.listing_id is not None:
-            ids.add(instance.listing_id)
-        elif isinstance(instance, Place) and instance in session.dirty:
-            moved_places.append(instance)
-    with session.no_autoflush:
-        for place in moved_places:
-            subtree = select(Place.id).where(Place.path.startswith(place.path))
-            ids.update(session.scalars(select(Listing.id).where(Listing.place_id.in_(subtree))))
-    ids.discard(None)  # type: ignore[arg-type]
-    return ids
 
 
 def _note_commit(session: Session) -> None:
@@ -70,6 +95,7 @@ def _note_commit(session: Session) -> None:
 
 def _forget_pending(session: Session) -> None:
     session.info.pop("search_outbox_pending", None)
+    session.info.pop("search_outbox_after_flush", None)
 
 
 def committed_changes(session: Session) -> bool:

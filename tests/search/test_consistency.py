@@ -227,6 +227,25 @@ def test_every_change_writes_an_outbox_row_in_its_own_transaction(app_ctx, commu
     assert db.session.get(Listing, listing_id) is None
 
 
+def test_a_change_to_a_listing_writes_its_outbox_row_in_the_same_flush(app_ctx, community):
+    """A listing that has its id gets its row before the flush, so no second flush is needed;
+    a new listing gets its id from the flush, and its row is written by the next one."""
+    existing = ItemOfferFactory(place=community)
+    db.session.commit()
+    existing.status = "fully_reserved"
+
+    db.session.flush()
+    left_after_changing = list(db.session.new)
+    new = ItemOfferFactory(place=community, owner=existing.owner)  # the factory flushes
+    left_after_creating = [(type(row).__name__, row.listing_id) for row in db.session.new]
+    db.session.flush()
+
+    assert left_after_changing == []
+    assert left_after_creating == [("SearchOutbox", new.id)]
+    assert _outbox_rows(existing.id) == 2  # its creation, then the change
+    assert _outbox_rows(new.id) == 1
+
+
 def test_refused_post_writes_no_outbox_row(poster_client, community):
     response = poster_client.post(API, json=offer(community.id, title="x"))
 
