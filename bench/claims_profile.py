@@ -4,6 +4,9 @@ Builds the same database as ``bench/claims.py`` (a temporary SQLite file or Post
 database, residents with bearer tokens, auto-confirm donations), then drives the app through
 Flask's test client from one thread: claim a listing, cancel the claim, repeated ``--pairs``
 times. No HTTP server and no concurrency, so the figures are the app's own cost per request.
+On PostgreSQL it also prints the CPU time of the database backend serving the app. Last, for
+comparison, what a bare statement costs through the same session: a transaction of one
+``SELECT 1``, and each further ``SELECT 1`` in one.
 
     .venv/bin/python bench/claims_profile.py --database postgresql --pairs 300
     .venv/bin/python bench/claims_profile.py --database sqlite --statements   # print the SQL
@@ -74,6 +77,27 @@ class DatabaseBackend:
         return None if now is None or self.started is None else now - self.started
 
 
+def bare_statement_costs(app: Any, repetitions: int = 500) -> tuple[float, float]:
+    """CPU seconds (this process) of a transaction of one ``SELECT 1`` through the app's session,
+    committed, and of each further ``SELECT 1`` in such a transaction: what any statement costs
+    before it does anything."""
+    from marketplace.extensions import db
+
+    def transactions(statements: int) -> float:
+        started = time.process_time()
+        for _ in range(repetitions):
+            for _ in range(statements):
+                db.session.execute(text("SELECT 1"))
+            db.session.commit()
+        return (time.process_time() - started) / repetitions
+
+    with app.app_context():
+        transactions(5)  # warm up
+        one, five = transactions(1), transactions(5)
+        db.session.remove()
+    return one, (five - one) / 4
+
+
 def run(database_url: str, workdir: Path, arguments: argparse.Namespace) -> None:
     environment = service_settings(database_url, workdir)
     seed = migrate_and_seed(environment, 1, arguments.listings, arguments.quantity)
@@ -130,6 +154,11 @@ def run(database_url: str, workdir: Path, arguments: argparse.Namespace) -> None
             f"  PostgreSQL CPU ms per claim+cancel (its backend): {database_cpu * 1000 / pairs:.1f}"
         )
     print(f"  wall ms per claim+cancel: {wall * 1000 / pairs:.1f}")
+    transaction, statement = bare_statement_costs(app)
+    print(
+        f"  for comparison, CPU ms of a transaction of one SELECT 1: {transaction * 1000:.2f}; "
+        f"of each further SELECT 1 in it: {statement * 1000:.2f}"
+    )
     if arguments.statements:
         for phase in ("claim", "cancel"):
             print(f"\n  {phase}:")
