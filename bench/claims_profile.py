@@ -11,6 +11,12 @@ comparison, what a bare statement costs through the same session: a transaction 
     .venv/bin/python bench/claims_profile.py --database postgresql --pairs 300
     .venv/bin/python bench/claims_profile.py --database sqlite --statements   # print the SQL
     .venv/bin/python bench/claims_profile.py --profile 25                     # top 25 by cumtime
+
+CPU time drifts on a shared machine; instructions do not. Count them with and without the
+pairs and divide the difference by the pairs (PYTHONHASHSEED=0 on both runs):
+
+    valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \\
+        .venv/bin/python bench/claims_profile.py --pairs 150 --quantity 1      # and --pairs 0
 """
 
 from __future__ import annotations
@@ -146,6 +152,10 @@ def run(database_url: str, workdir: Path, arguments: argparse.Namespace) -> None
     database_cpu = backend.cpu_since_start()
     pairs = arguments.pairs
     print(f"{arguments.database}: {pairs} claim+cancel pairs in-process (test client)")
+    if not pairs:  # a run that only sets up: the baseline of an instruction count
+        with app.app_context():
+            db.engine.dispose()
+        return
     print(f"  statements per claim:  {log.counts['claim'] / pairs:.1f}")
     print(f"  statements per cancel: {log.counts['cancel'] / pairs:.1f}")
     print(f"  CPU ms per claim+cancel (this process): {cpu * 1000 / pairs:.1f}")
