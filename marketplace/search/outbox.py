@@ -63,12 +63,12 @@ def _record_changed_listings(session: Session, _context: Any) -> None:
     that moved (found by their new paths, which the flush wrote)."""
     ids: set[int] = set()
     for instance in session.info.pop("search_outbox_after_flush", ()):
-        if isinstance(instance, Listing):
-            ids.add(instance.id)
-        elif isinstance(instance, Place):
+        if isinstance(instance, Place):
             ids.update(_listings_under(session, instance))
-        elif instance.listing_id is not None:
-            ids.add(instance.listing_id)
+            continue
+        listing_id = instance.id if isinstance(instance, Listing) else instance.listing_id
+        if listing_id is not None:  # None only for what the flush did not write
+            ids.add(listing_id)
     _record(session, ids)
 
 
@@ -79,7 +79,6 @@ def _listings_under(session: Session, place: Place) -> list[int]:
 
 
 def _record(session: Session, listing_ids: set[int]) -> None:
-    listing_ids.discard(None)  # type: ignore[arg-type]  # a listing deleted before it had an id
     if not listing_ids:
         return
     now_pending = session.info.setdefault("search_outbox_pending", set())
