@@ -16,6 +16,10 @@ replayed (each claim holds its units from the moment it was made until its cance
 moments are taken under the listing's lock) to find any moment at which a listing promised more
 than it had. The oversell count must be 0.
 
+Besides rates and latencies it prints the CPU time per claim or cancel request of the gunicorn
+workers, of the PostgreSQL backends serving them and of this script's own clients, which share
+the host's CPUs with the server.
+
     .venv/bin/python bench/claims.py --clients 32 --seconds 10 --database both
 
 gunicorn runs 2 workers, one per core of the 2-core host the target was set on, each with 4
@@ -494,6 +498,7 @@ class Run:
         requests = len(claim) + len(cancel)
         app_ms = self.cpu["claims"]["app"] * 1000 / max(1, requests)
         database_ms = self.cpu["claims"]["database"] * 1000 / max(1, requests)
+        clients_ms = self.cpu["claims"]["clients"] * 1000 / max(1, requests)
         # Claims/s if the host's CPUs did nothing but serve claim + cancel (the load generator
         # and everything else on the host taken away): one claim costs a claim and a cancel.
         ceiling = (os.cpu_count() or 1) * 1000 / max(1e-9, 2 * (app_ms + database_ms))
@@ -514,6 +519,7 @@ class Run:
             "PostgreSQL CPU ms per claim/cancel request": (
                 f"{database_ms:.1f}" if self.database == "postgresql" else "(in server)"
             ),
+            "load generator CPU ms per claim/cancel request": f"{clients_ms:.1f}",
             "server CPU ms per trivial GET": (
                 f"{self.cpu['trivial']['app'] * 1000 / max(1, len(read)):.2f}"
             ),
@@ -565,12 +571,16 @@ def bench(database: str, arguments: argparse.Namespace) -> Run:
                     arguments.clients, arguments.trivial_seconds, read_place(port, seed.place_id)
                 )
                 between = meter.snapshot()
+                load_started = time.process_time()
                 claims, claim_seconds = drive(
                     arguments.clients, arguments.seconds, claim_and_cancel(port, seed)
                 )
                 cpu = {
                     "trivial": cpu_between(started, between),
-                    "claims": cpu_between(between, meter.snapshot()),
+                    "claims": {
+                        **cpu_between(between, meter.snapshot()),
+                        "clients": time.process_time() - load_started,
+                    },
                 }
             run = Run(
                 database,
