@@ -72,7 +72,7 @@ def _import_models() -> None:
 def _init_extensions(app: Flask) -> None:
     from marketplace import cli, errors
     from marketplace.accounts import auth
-    from marketplace.db import configure_engine
+    from marketplace.db import configure_engine, end_transactions_that_wrote_nothing
     from marketplace.extensions import api, db, migrate
     from marketplace.matching import setup as matching_setup
     from marketplace.moderation.services import connect_signals as connect_moderation_signals
@@ -81,6 +81,8 @@ def _init_extensions(app: Flask) -> None:
     from marketplace.search import setup as search_setup
 
     db.init_app(app)
+    # Teardowns run in reverse order: this one runs last but for removing the session.
+    app.teardown_appcontext(end_transactions_that_wrote_nothing)
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))

@@ -1,4 +1,5 @@
-"""Declarative base, naming convention, UTC timestamps, engine tuning and row locking."""
+"""Declarative base, naming convention, UTC timestamps, engine tuning, row locking and how
+requests end their transactions."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 import orjson
 from flask import has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, event, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 from werkzeug.routing import IntegerConverter, Map
@@ -76,8 +77,73 @@ class Base(DeclarativeBase):
 
 def configure_engine(engine: Engine, busy_timeout_seconds: int) -> None:
     """Tune a freshly created engine for its database."""
+    _note_writes(engine)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, busy_timeout_seconds)
+
+
+# A connection's info key: its transaction changed something, or may have (a statement failed).
+_WROTE = "marketplace.transaction_wrote"
+# Statements that change nothing a commit would keep and a rollback would not.
+_READING_STATEMENTS = ("SELECT", "BEGIN", "SAVEPOINT", "RELEASE")
+
+
+def _note_writes(engine: Engine) -> None:
+    """Keep track of whether each connection's transaction wrote anything (see
+    ``end_transactions_that_wrote_nothing``)."""
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.info.pop(_WROTE, None)
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def on_statement(
+        connection: Any, cursor: Any, statement: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+            # A conditional update that matched nothing (a refused claim) wrote nothing.
+            if cursor.rowcount != 0:
+                connection.info[_WROTE] = True
+        elif _first_word(statement) not in _READING_STATEMENTS:
+            connection.info[_WROTE] = True  # SET, DDL, DML in text: changes, to be safe
+
+    @event.listens_for(engine, "handle_error")
+    def on_error(context: Any) -> None:
+        if context.connection is not None:
+            context.connection.info[_WROTE] = True
+
+
+def _first_word(statement: str) -> str:
+    words = statement[:40].split(None, 1)
+    return words[0].upper() if words else ""
+
+
+def end_transactions_that_wrote_nothing(_error: BaseException | None) -> None:
+    """Teardown: commit a request's open transaction when it changed nothing, where removing
+    the session would roll it back.
+
+    The two end the same for the data, but not for psycopg: on every rollback it forgets, and
+    deallocates, the statements it had prepared on the connection. Each read-only request, and
+    each refused claim, would make PostgreSQL parse and plan afresh the statements every
+    request sends. Runs just before Flask-SQLAlchemy removes the session (so after every other
+    teardown). What the request left unflushed is discarded first, as a rollback would: a new
+    object (the reservation of a refused claim) leaves the session, a changed one is expired.
+    """
+    from marketplace.extensions import db
+
+    session = db.session()
+    if not session.in_transaction() or not session.is_active or session.deleted:
+        return  # nothing open, a failed flush to roll back, or deletions not flushed
+    if session.connection().info.get(_WROTE):
+        return
+    for instance in list(session.new):
+        session.expunge(instance)
+    for instance in list(session.dirty):
+        session.expire(instance)
+    try:
+        session.commit()
+    except SQLAlchemyError:
+        session.rollback()  # what removing the session would have done
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_seconds: int) -> None:

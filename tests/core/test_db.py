@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, insert, inspect, select, text, update
+from flask.testing import FlaskClient
+from sqlalchemy import event, func, insert, inspect, select, text, update
 from sqlalchemy.exc import OperationalError, StatementError
 
+from marketplace.accounts.services import create_token
 from marketplace.db import loads_json, lock_row
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from marketplace.places.models import Place
-from tests.factories import SubdistrictFactory
-from tests.listing_factories import ItemOfferFactory
+from marketplace.reservations.models import Reservation
+from tests.factories import SubdistrictFactory, UserFactory
+from tests.listing_factories import DonationOfferFactory, ItemOfferFactory
 
 # How long the first of two overlapping writers keeps its transaction open.
 HOLD_SECONDS = 0.3
@@ -306,3 +311,137 @@ def test_json_columns_read_back_what_was_written(app_ctx):
 )
 def test_loads_json_decodes_what_orjson_refuses_too(text, value):
     assert loads_json(text) == value
+
+
+# --- how a request's transaction ends ----------------------------------------------------------
+
+
+@contextmanager
+def transaction_ends(app) -> Iterator[list[str]]:
+    """ "commit" or "rollback" for each transaction that ends inside the block."""
+    ends: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    listeners = {
+        name: lambda _connection, name=name: ends.append(name) for name in ("commit", "rollback")
+    }
+    for name, listener in listeners.items():
+        event.listen(engine, name, listener)
+    try:
+        yield ends
+    finally:
+        for name, listener in listeners.items():
+            event.remove(engine, name, listener)
+
+
+def place_named(app, name: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Place.id)).where(Place.name == name))
+
+
+def test_a_transaction_that_only_read_is_committed_when_the_context_ends(committed):
+    app = committed
+    committed_root(app)
+
+    with transaction_ends(app) as ends, app.app_context():
+        db.session.execute(select(Place.id).with_for_update()).all()
+
+    assert ends == ["commit"]
+
+
+def test_an_update_that_matched_no_row_wrote_nothing(committed):
+    app = committed
+    root_id = committed_root(app)
+
+    with transaction_ends(app) as ends, app.app_context():
+        db.session.execute(update(Place).where(Place.id == root_id + 1).values(name="别处"))
+
+    assert ends == ["commit"]
+
+
+def test_a_transaction_that_wrote_and_did_not_commit_is_rolled_back(committed):
+    app = committed
+    root_id = committed_root(app)
+
+    with transaction_ends(app) as ends, app.app_context():
+        db.session.execute(update(Place).where(Place.id == root_id).values(name="改名"))
+
+    assert ends == ["rollback"]
+    assert place_named(app, "改名") == 0
+
+
+def test_a_statement_in_text_counts_as_a_write_unless_it_reads(committed):
+    app = committed
+    root_id = committed_root(app)
+
+    with transaction_ends(app) as ends:
+        with app.app_context():
+            db.session.execute(text("SELECT 1"))
+        with app.app_context():
+            db.session.execute(text(f"UPDATE places SET name = name WHERE id = {root_id + 1}"))
+
+    assert ends == ["commit", "rollback"]
+
+
+def test_what_the_request_left_unflushed_is_discarded_not_committed(committed):
+    app = committed
+    root_id = committed_root(app)
+
+    with transaction_ends(app) as ends, app.app_context():
+        root = db.session.get(Place, root_id)
+        root.name = "改名"
+        db.session.add(Place(kind="subdistrict", name="新街道", path="", depth=0))
+
+    assert ends == ["commit"]
+    assert place_named(app, "改名") == 0
+    assert place_named(app, "新街道") == 0
+
+
+def plain_client(app) -> FlaskClient:
+    """A client that sends requests alone, not inside the test's app context, so each request
+    ends its own app context (and transaction) as under a server."""
+    return FlaskClient(app)
+
+
+def test_a_refused_claim_commits_and_holds_nothing(committed):
+    app = committed
+    with app.app_context():
+        donation = DonationOfferFactory(quantity=1)
+        residents = UserFactory.create_batch(2)
+        db.session.commit()
+        claim = f"/api/v1/listings/{donation.id}/reservations"
+        body = {"pickup_window_id": donation.pickup_windows[0].id}
+        first, second = (
+            {"Authorization": f"Bearer {create_token(user, 'test')[1]}"} for user in residents
+        )
+        db.session.commit()
+    client = plain_client(app)
+    assert client.post(claim, json=body, headers=first).status_code == 201
+
+    with transaction_ends(app) as ends:
+        refused = client.post(claim, json=body, headers=second)
+
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "sold_out"
+    assert ends == ["commit"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reservation.id))) == 1
+
+
+def test_postgresql_keeps_prepared_statements_across_read_only_requests(committed):
+    """psycopg deallocates a connection's prepared statements on every rollback: read-only
+    requests that rolled back left PostgreSQL parsing and planning every statement afresh."""
+    app = committed
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL-specific: psycopg's prepared statements")
+    root_id = committed_root(app)
+    with app.app_context():
+        db.engine.dispose()  # one connection from here on, the same for every request
+    client = plain_client(app)
+
+    for _ in range(8):  # psycopg prepares a statement on its fifth run
+        assert client.get(f"/api/v1/places/{root_id}").status_code == 200
+    with app.app_context():
+        prepared = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+
+    assert any("FROM places" in statement for statement in prepared), prepared
