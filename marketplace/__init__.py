@@ -81,10 +81,12 @@ def _init_extensions(app: Flask) -> None:
     from marketplace.search import setup as search_setup
 
     db.init_app(app)
-    # Teardowns run in reverse order: this one runs last but for removing the session.
-    app.teardown_appcontext(end_transactions_that_wrote_nothing)
     with app.app_context():
-        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+        engine = db.engine
+    configure_engine(engine, app.config["SQLITE_BUSY_TIMEOUT"])
+    if engine.dialect.name == "postgresql":
+        # Teardowns run in reverse order: this one runs last but for removing the session.
+        app.teardown_appcontext(end_transactions_that_wrote_nothing)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     api.init_app(app)
     errors.register_error_handlers(app)

@@ -77,9 +77,10 @@ class Base(DeclarativeBase):
 
 def configure_engine(engine: Engine, busy_timeout_seconds: int) -> None:
     """Tune a freshly created engine for its database."""
-    _note_writes(engine)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, busy_timeout_seconds)
+    elif engine.dialect.name == "postgresql":
+        _note_writes(engine)
 
 
 # A connection's info key: its transaction changed something, or may have (a statement failed).
@@ -119,13 +120,14 @@ def _first_word(statement: str) -> str:
 
 
 def end_transactions_that_wrote_nothing(_error: BaseException | None) -> None:
-    """Teardown: commit a request's open transaction when it changed nothing, where removing
-    the session would roll it back.
+    """Teardown on PostgreSQL: commit a request's open transaction when it changed nothing,
+    where removing the session would roll it back.
 
     The two end the same for the data, but not for psycopg: on every rollback it forgets, and
     deallocates, the statements it had prepared on the connection. Each read-only request, and
     each refused claim, would make PostgreSQL parse and plan afresh the statements every
-    request sends. Runs just before Flask-SQLAlchemy removes the session (so after every other
+    request sends. (SQLite's driver keeps its statement cache through a rollback, so there
+    requests end as the session's removal ends them.) Runs just before Flask-SQLAlchemy removes the session (so after every other
     teardown). What the request left unflushed is discarded first, as a rollback would: a new
     object (the reservation of a refused claim) leaves the session, a changed one is expired.
     """

@@ -1,5 +1,5 @@
 """Database plumbing: SQLite tuning, write transactions that queue instead of failing, row
-locks, UTC timestamps and constraint names."""
+locks, UTC timestamps, constraint names, and how a request ends its transaction on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -334,6 +334,12 @@ def transaction_ends(app) -> Iterator[list[str]]:
             event.remove(engine, name, listener)
 
 
+def postgresql_only(app) -> None:
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("psycopg's prepared statements: SQLite's driver keeps them on rollback")
+
+
 def place_named(app, name: str) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count(Place.id)).where(Place.name == name))
@@ -341,6 +347,7 @@ def place_named(app, name: str) -> int:
 
 def test_a_transaction_that_only_read_is_committed_when_the_context_ends(committed):
     app = committed
+    postgresql_only(app)
     committed_root(app)
 
     with transaction_ends(app) as ends, app.app_context():
@@ -351,6 +358,7 @@ def test_a_transaction_that_only_read_is_committed_when_the_context_ends(committ
 
 def test_an_update_that_matched_no_row_wrote_nothing(committed):
     app = committed
+    postgresql_only(app)
     root_id = committed_root(app)
 
     with transaction_ends(app) as ends, app.app_context():
@@ -372,6 +380,7 @@ def test_a_transaction_that_wrote_and_did_not_commit_is_rolled_back(committed):
 
 def test_a_statement_in_text_counts_as_a_write_unless_it_reads(committed):
     app = committed
+    postgresql_only(app)
     root_id = committed_root(app)
 
     with transaction_ends(app) as ends:
@@ -385,6 +394,7 @@ def test_a_statement_in_text_counts_as_a_write_unless_it_reads(committed):
 
 def test_what_the_request_left_unflushed_is_discarded_not_committed(committed):
     app = committed
+    postgresql_only(app)
     root_id = committed_root(app)
 
     with transaction_ends(app) as ends, app.app_context():
@@ -405,6 +415,7 @@ def plain_client(app) -> FlaskClient:
 
 def test_a_refused_claim_commits_and_holds_nothing(committed):
     app = committed
+    postgresql_only(app)
     with app.app_context():
         donation = DonationOfferFactory(quantity=1)
         residents = UserFactory.create_batch(2)
@@ -431,9 +442,7 @@ def test_postgresql_keeps_prepared_statements_across_read_only_requests(committe
     """psycopg deallocates a connection's prepared statements on every rollback: read-only
     requests that rolled back left PostgreSQL parsing and planning every statement afresh."""
     app = committed
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("PostgreSQL-specific: psycopg's prepared statements")
+    postgresql_only(app)
     root_id = committed_root(app)
     with app.app_context():
         db.engine.dispose()  # one connection from here on, the same for every request
