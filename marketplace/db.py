@@ -119,33 +119,44 @@ def _first_word(statement: str) -> str:
     return words[0].upper() if words else ""
 
 
-def end_transactions_that_wrote_nothing(_error: BaseException | None) -> None:
-    """Teardown on PostgreSQL: commit a request's open transaction when it changed nothing,
-    where removing the session would roll it back.
+def end_transaction() -> None:
+    """End the session's transaction: with COMMIT on PostgreSQL when it changed nothing, else
+    with ROLLBACK. Changes never flushed are discarded either way.
 
     The two end the same for the data, but not for psycopg: on every rollback it forgets, and
-    deallocates, the statements it had prepared on the connection. Each read-only request, and
-    each refused claim, would make PostgreSQL parse and plan afresh the statements every
-    request sends. (SQLite's driver keeps its statement cache through a rollback, so there
-    requests end as the session's removal ends them.) Runs just before Flask-SQLAlchemy removes the session (so after every other
-    teardown). What the request left unflushed is discarded first, as a rollback would: a new
-    object (the reservation of a refused claim) leaves the session, a changed one is expired.
+    deallocates, the statements it had prepared on the connection, and PostgreSQL then parses
+    and plans them afresh. SQLite's driver keeps its statement cache through a rollback.
     """
     from marketplace.extensions import db
 
     session = db.session()
-    if not session.in_transaction() or not session.is_active or session.deleted:
-        return  # nothing open, a failed flush to roll back, or deletions not flushed
-    if session.connection().info.get(_WROTE):
+    if not session.in_transaction():
         return
-    for instance in list(session.new):
+    if not _wrote_nothing_on_postgresql(session):
+        session.rollback()
+        return
+    for instance in list(session.new):  # e.g. the reservation of a refused claim
         session.expunge(instance)
     for instance in list(session.dirty):
         session.expire(instance)
     try:
         session.commit()
     except SQLAlchemyError:
-        session.rollback()  # what removing the session would have done
+        session.rollback()
+
+
+def _wrote_nothing_on_postgresql(session: Any) -> bool:
+    if not session.is_active or session.deleted:
+        return False  # a failed flush to roll back, or deletions not flushed
+    connection = session.connection()
+    return connection.dialect.name == "postgresql" and not connection.info.get(_WROTE)
+
+
+def end_transactions_that_wrote_nothing(_error: BaseException | None) -> None:
+    """Teardown on PostgreSQL, just before Flask-SQLAlchemy removes the session, which would
+    roll back: every read-only request, and every refused claim, would cost psycopg its
+    prepared statements (see ``end_transaction``)."""
+    end_transaction()
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_seconds: int) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from marketplace import clock
-from marketplace.db import read_only_transactions
+from marketplace.db import end_transaction, read_only_transactions
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from marketplace.places.models import Place
@@ -227,7 +227,7 @@ def drain(index: SearchIndex | None = None, max_rounds: int = 20) -> DrainReport
     index = index or get_index()
     applied = 0
     for _round in range(max_rounds):
-        db.session.rollback()
+        end_transaction()
         if not _has_unapplied(index):
             break
         batch = _apply_next_batch(index)
@@ -259,7 +259,7 @@ def _apply_next_batch(index: SearchIndex) -> _Batch:
             batch.rows = len(rows)
             batch.listing_ids = sorted({row.listing_id for row in rows})
             upserts, deletes = _documents_for(batch.listing_ids, PlaceNames())
-            db.session.rollback()
+            end_transaction()
         position.record(rows)
         position.give_up_gaps(read_up_to, clock.now())
         return upserts, deletes, position.as_mark()
@@ -309,7 +309,7 @@ def _first_unapplied_created_at(position: OutboxPosition) -> datetime | None:
             .order_by(SearchOutbox.id)
             .limit(1)
         )
-        db.session.rollback()
+        end_transaction()
     return created_at
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from marketplace import clock
@@ -260,6 +260,25 @@ def test_a_change_committed_after_a_later_one_was_applied_is_applied_too(committ
     assert pending_after_commit == 1
     assert found == {slow_id}
     assert all(position.has_applied(outbox_id) for outbox_id, _listing_id in rows)
+
+
+def test_drains_on_postgresql_keep_the_prepared_statements_of_their_connection(committed: Flask):
+    """A drain ends its reading transactions with COMMIT there: psycopg deallocates every
+    prepared statement of the connection on a rollback, so the outbox queries of a worker that
+    drains every second would be parsed and planned afresh each time."""
+    with committed.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("psycopg's prepared statements: SQLite's driver keeps them on rollback")
+        ItemOfferFactory(title="电钻", place=CommunityFactory(name="清溪村"))
+        db.session.commit()
+        index = indexer.get_index()
+        indexer.rebuild(index)
+        db.engine.dispose()  # one connection from here on
+        for _ in range(8):  # psycopg prepares a statement on its fifth run
+            indexer.drain(index)
+        prepared = db.session.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
+
+    assert any("search_outbox" in statement for statement in prepared), prepared
 
 
 # --- an index left behind for longer than the outbox keeps rows --------------------------------
