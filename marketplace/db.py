@@ -91,7 +91,7 @@ _READING_STATEMENTS = ("SELECT", "BEGIN", "SAVEPOINT", "RELEASE")
 
 def _note_writes(engine: Engine) -> None:
     """Keep track of whether each connection's transaction wrote anything (see
-    ``end_transactions_that_wrote_nothing``)."""
+    ``end_transaction``)."""
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
