@@ -318,7 +318,7 @@ def test_loads_json_decodes_what_orjson_refuses_too(text, value):
 
 @contextmanager
 def transaction_ends(app) -> Iterator[list[str]]:
-    """ "commit" or "rollback" for each transaction that ends inside the block."""
+    """How each transaction that ends inside the block ends: "commit" or "rollback"."""
     ends: list[str] = []
     with app.app_context():
         engine = db.engine
