@@ -1,6 +1,7 @@
 """What ``GET /listings?q=`` costs besides the Whoosh search: the judged queries replayed through
-the API in-process, each search's hits answered from memory after its first time, so that what
-is left is loading the hits, their booked periods, snippets, serialising and Flask.
+the API in-process, as ``bench/search.py`` times it (through the app's WSGI callable), each
+search's hits answered from memory after its first time, so that what is left is loading the
+hits, their booked periods, snippets, serialising and Flask.
 
     .venv/bin/python bench/search_overhead.py --keep DIR [--n 20000] [--seed 7] [--requests 600]
                                               [--after-search]
@@ -31,12 +32,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.search import make_app  # noqa: E402
+from bench.search import hit_ids, make_app, wsgi_get  # noqa: E402
 from marketplace.search import indexer  # noqa: E402
 from marketplace.search.index import SearchQuery, SearchResults  # noqa: E402
 from marketplace.search.whoosh_index import WhooshIndex  # noqa: E402
@@ -79,12 +78,10 @@ def main() -> None:
     with app.app_context():
         index = indexer.get_index()
     search = answer_searches_from_memory()
-    client = app.test_client()
     queries = [query.text for query in corpus.JUDGED_QUERIES]
 
     def ask(text: str) -> Any:
-        response = client.get("/api/v1/listings", query_string={"q": text})
-        assert response.status_code == 200 and not orjson.loads(response.data)["degraded"]
+        return hit_ids(*wsgi_get(app, "/api/v1/listings", {"q": text}))
 
     for _ in range(2):  # the first pass runs the searches, the second warms up the rest
         for text in queries:
