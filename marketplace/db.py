@@ -7,7 +7,7 @@ import functools
 import json
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import orjson
 from flask import has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, event, select
+from sqlalchemy import ColumnElement, DateTime, Engine, MetaData, bindparam, event, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
@@ -66,6 +66,22 @@ def loads_json(text: str | bytes) -> Any:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)
+
+
+def one_of(column: ColumnElement[Any], name: str, count: int) -> ColumnElement[bool]:
+    """``column IN (:name_0, ..., :name_<count-1>)``, given values by ``one_of_values``.
+
+    For statements built once per count of values and run on every page of listings: an IN
+    of one expanding parameter is rewritten into SQL again on every execution, this one is
+    compiled once."""
+    return column.in_(
+        [bindparam(f"{name}_{position}", type_=column.type) for position in range(count)]
+    )
+
+
+def one_of_values(name: str, values: Sequence[Any]) -> dict[str, Any]:
+    """The parameters of ``one_of(column, name, len(values))``."""
+    return {f"{name}_{position}": value for position, value in enumerate(values)}
 
 
 class Base(DeclarativeBase):

@@ -15,12 +15,13 @@ import itertools
 from collections.abc import Collection
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, select
 
 from marketplace.accounts.models import Organisation, User
+from marketplace.db import one_of, one_of_values
 from marketplace.extensions import db
 from marketplace.listings.models import (
     Listing,
@@ -128,11 +129,9 @@ SNAPSHOT_COLUMNS = tuple(
 )
 _COLUMN_COUNT = len(SNAPSHOT_COLUMNS)
 
-_ids = bindparam("ids", expanding=True)
 
-
-@cache
-def _listings_statement() -> Select[Any]:
+@lru_cache(maxsize=128)
+def _listings_statement(count: int) -> Select[Any]:
     return (
         select(
             *(LISTINGS.c[column] for column in SNAPSHOT_COLUMNS),
@@ -146,29 +145,29 @@ def _listings_statement() -> Select[Any]:
         .join(PLACES, PLACES.c.id == LISTINGS.c.place_id)
         .join(USERS, USERS.c.id == LISTINGS.c.owner_id)
         .outerjoin(ORGANISATIONS, ORGANISATIONS.c.id == LISTINGS.c.organisation_id)
-        .where(LISTINGS.c.id.in_(_ids))
+        .where(one_of(LISTINGS.c.id, "id", count))
     )
 
 
-def _times_of_listings(table: Any, *more: Any) -> Select[Any]:
+def _times_of_listings(table: Any, count: int, *more: Any) -> Select[Any]:
     """Slots or pick-up windows of the listings, in the order the relationships keep them."""
     columns = table.c
     return (
         select(columns.listing_id, columns.id, columns.starts_at, columns.ends_at, *more)
-        .where(columns.listing_id.in_(_ids))
+        .where(one_of(columns.listing_id, "id", count))
         .order_by(columns.listing_id, columns.starts_at, columns.id)
     )
 
 
-@cache
-def _slots_statement() -> Select[Any]:
-    return _times_of_listings(SLOTS, SLOTS.c.capacity, SLOTS.c.booked)
+@lru_cache(maxsize=128)
+def _slots_statement(count: int) -> Select[Any]:
+    return _times_of_listings(SLOTS, count, SLOTS.c.capacity, SLOTS.c.booked)
 
 
-@cache
-def _windows_statement() -> Select[Any]:
+@lru_cache(maxsize=128)
+def _windows_statement(count: int) -> Select[Any]:
     return _times_of_listings(
-        WINDOWS, PLACES.c.id, PLACES.c.name, PLACES.c.kind, PLACES.c.path
+        WINDOWS, count, PLACES.c.id, PLACES.c.name, PLACES.c.kind, PLACES.c.path
     ).join(PLACES, PLACES.c.id == WINDOWS.c.place_id)
 
 
@@ -177,18 +176,21 @@ def snapshots_by_ids(ids: Collection[int]) -> list[ListingSnapshot]:
     if not ids:
         return []
     connection = db.session.connection()
+    ids = list(ids)
     found = {
         row.id: _snapshot(row)
-        for row in connection.execute(_listings_statement(), {"ids": list(ids)}).all()
+        for row in connection.execute(_listings_statement(len(ids)), one_of_values("id", ids)).all()
     }
     with_slots = _having(found, "slots")
     if with_slots:
-        for listing_id, *slot in connection.execute(_slots_statement(), {"ids": with_slots}).all():
+        for listing_id, *slot in connection.execute(
+            _slots_statement(len(with_slots)), one_of_values("id", with_slots)
+        ).all():
             found[listing_id].slots.append(SlotSnapshot(*slot))
     with_windows = _having(found, "pickup_windows")
     if with_windows:
         for listing_id, window_id, starts_at, ends_at, *place in connection.execute(
-            _windows_statement(), {"ids": with_windows}
+            _windows_statement(len(with_windows)), one_of_values("id", with_windows)
         ).all():
             found[listing_id].pickup_windows.append(
                 PickupWindowSnapshot(window_id, starts_at, ends_at, PlaceRef(*place))

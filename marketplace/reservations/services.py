@@ -17,13 +17,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy import Select, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from marketplace import clock
 from marketplace.accounts.models import User
-from marketplace.db import commit_keeping_objects, lock_key, lock_row, retry_on_contention
+from marketplace.db import (
+    commit_keeping_objects,
+    lock_key,
+    lock_row,
+    one_of,
+    one_of_values,
+    retry_on_contention,
+)
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingSlot, PickupWindow
@@ -330,16 +337,17 @@ def list_reservations(
     return list(items), total
 
 
-@functools.cache
-def _booked_periods_statement() -> Select[Any]:
-    # Built once, from the table's columns: a search page asks for the booked periods of its
-    # lent items on every request, and a plain SQL query skips the ORM's execution steps.
+@functools.lru_cache(maxsize=128)
+def _booked_periods_statement(count: int) -> Select[Any]:
+    # Built once per count of listings, from the table's columns: a search page asks for the
+    # booked periods of its lent items on every request, and a plain SQL query skips the ORM's
+    # execution steps.
     columns = Reservation.__table__.c
     return (
         select(columns.listing_id, columns.starts_on, columns.ends_on)
         .where(
-            columns.listing_id.in_(bindparam("ids", expanding=True)),
-            columns.status.in_(HOLDING_STATUSES),
+            one_of(columns.listing_id, "id", count),
+            columns.status.in_([literal(status) for status in HOLDING_STATUSES]),
         )
         .order_by(columns.listing_id, columns.starts_on)
     )
@@ -348,7 +356,9 @@ def _booked_periods_statement() -> Select[Any]:
 def booked_periods(listing_ids: list[int]) -> dict[int, list[tuple[date, date]]]:
     """The days each lent item is promised, without saying to whom."""
     periods: dict[int, list[tuple[date, date]]] = {listing_id: [] for listing_id in listing_ids}
-    rows = db.session.connection().execute(_booked_periods_statement(), {"ids": listing_ids})
+    rows = db.session.connection().execute(
+        _booked_periods_statement(len(listing_ids)), one_of_values("id", listing_ids)
+    )
     for listing_id, starts_on, ends_on in rows.all():
         periods[listing_id].append((starts_on, ends_on))
     return periods
