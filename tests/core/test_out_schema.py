@@ -175,3 +175,36 @@ def test_missing_attribute_takes_the_default_or_is_left_out():
     assert dumped["hooked"] == {"name": "内层", "hooked": True}
     assert dumped["inners_at_once"] == [{"name": "三"}, {"name": "四"}]
     assert dumped["hooked_list"] == [{"name": "五", "hooked": True}]
+
+
+def test_attributes_that_are_not_python_names_and_missing_values_dump_as_marshmallow_does():
+    def declared(base: type[ma.Schema]) -> type[ma.Schema]:
+        return base.from_dict(
+            {
+                "kind": fields.String(attribute="class"),
+                "odd": fields.Integer(attribute="odd-name"),
+                "flag": fields.Boolean(dump_default=False),
+                "when": fields.AwareDateTime(dump_default=datetime(2026, 1, 1, tzinfo=UTC)),
+                "text": fields.String(dump_default="default"),
+            },
+            name=f"Odd{base.__name__}",
+        )
+
+    class Odd:
+        def __init__(self, **values: Any) -> None:
+            for name, value in values.items():
+                setattr(self, name, value)
+
+    plain, fast = declared(ma.Schema)(), declared(OutSchema)()
+    things = [
+        Odd(**{"class": "skill", "odd-name": 3, "flag": True, "when": None, "text": "有"}),
+        Odd(**{"class": "skill", "odd-name": 3, "flag": ma.missing, "when": None, "text": "x"}),
+        Odd(**{"class": 5, "odd-name": "4", "flag": 1, "when": ma.missing, "text": ma.missing}),
+        Odd(**{"odd-name": 3}),
+    ]
+
+    for thing in things:
+        assert fast.dump(thing) == plain.dump(thing)
+    assert fast.dump(things[1])["flag"] is False
+    assert fast.dump(things[2])["text"] == "default"
+    assert fast.dump(things[2])["kind"] == "5"
