@@ -216,7 +216,7 @@ def _object_dump(schema: OutSchema, plan: list[_FieldDump]) -> Callable[[Any], A
     for position, part in enumerate(plan):
         value = f"value_{position}"
         if _computes(part):
-            namespace[f"compute_{position}"] = functools.partial(schema._computed, part)
+            namespace[f"compute_{position}"] = _computation(schema, part)
             steps.append(f"{value} = compute_{position}(obj)")
             continue
         if part.attribute.isidentifier() and not keyword.iskeyword(part.attribute):
@@ -249,6 +249,17 @@ def _object_dump(schema: OutSchema, plan: list[_FieldDump]) -> Callable[[Any], A
     lines.append("    return result")
     exec("\n".join(lines), namespace)  # the source holds field names and keys, as reprs
     return namespace["dump"]
+
+
+def _computation(schema: OutSchema, part: _FieldDump) -> Callable[[Any], Any]:
+    """What computes a field's value from the object: a Function field's function or a Method
+    field's method itself, which is all their ``_serialize`` calls."""
+    field = part.field
+    if type(field) is fields.Function and field.serialize_func:
+        return field.serialize_func
+    if type(field) is fields.Method and field._serialize_method is not None:
+        return field._serialize_method
+    return functools.partial(schema._computed, part)
 
 
 def _converter(field: fields.Field) -> Callable[[Any, str, Any], Any]:

@@ -172,17 +172,33 @@ def with_availability(items: list[Shown]) -> list[Shown]:
     return items
 
 
-def availability(listing: Listing | ListingSnapshot) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class BookedPeriod:
+    """Days a lent item is promised, without saying to whom."""
+
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """What is left to claim of a listing. ``slots`` are the listing's own (each with ``id``
+    and ``free``)."""
+
+    units_left: int | None
+    slots: Sequence[Any]
+    booked_periods: list[BookedPeriod]
+
+
+def availability(listing: Listing | ListingSnapshot) -> Availability:
     """What is left to claim: units, free places per slot, and the days a lent item is taken."""
     if listing.is_loan and listing.booked_periods is None:
         with_availability([listing])
-    return {
-        "units_left": listing.units_left,
-        "slots": [{"id": slot.id, "free": slot.free} for slot in listing.slots],
-        "booked_periods": [
-            {"starts_on": start, "ends_on": end} for start, end in listing.booked_periods or []
-        ],
-    }
+    return Availability(
+        units_left=listing.units_left,
+        slots=listing.slots,
+        booked_periods=[BookedPeriod(start, end) for start, end in listing.booked_periods or []],
+    )
 
 
 def set_text_search(search: TextSearch) -> None:
