@@ -53,6 +53,21 @@ class ArgumentsParser(FlaskParser):
     refuses ``NaN`` and ``Infinity`` too, which are not JSON, and nesting deeper than 1,024
     levels, where the standard library ran out of stack (RecursionError). Each is a 400."""
 
+    def load_querystring(self, req: Request, schema: ma.Schema) -> Any:
+        """The query string as a plain dict (the first value of each name) when ``schema`` takes
+        no repeated names, as webargs' proxy would read it: a missing name is then a dict miss,
+        where werkzeug's MultiDict raises and catches an exception for each absent field."""
+        if self._takes_repeated_names(schema):
+            return super().load_querystring(req, schema)
+        return req.args.to_dict()
+
+    def _takes_repeated_names(self, schema: ma.Schema) -> bool:
+        repeated = schema.__dict__.get("_webargs_repeated_names")
+        if repeated is None:
+            repeated = bool(self._makeproxy({}, schema).multiple_keys)
+            schema.__dict__["_webargs_repeated_names"] = repeated
+        return repeated
+
     def _raw_load_json(self, req: Request) -> Any:
         if not is_json_request(req):
             return core.missing

@@ -158,3 +158,32 @@ def test_arguments_are_parsed_without_building_a_schema_per_request(
     # the next one's.
     assert second.status_code == 422 and "side" in second.json["error"]["details"]["fields"]
     assert built == []
+
+
+def test_query_strings_read_repeated_names_only_where_the_schema_takes_a_list(app: Any) -> None:
+    import marshmallow as ma
+
+    from marketplace.openapi import ArgumentsParser
+
+    class Single(ma.Schema):
+        side = ma.fields.String()
+        page = ma.fields.Integer()
+
+    class Repeated(ma.Schema):
+        side = ma.fields.String()
+        tags = ma.fields.List(ma.fields.String())
+
+    parser = ArgumentsParser()
+    query = "side=offer&side=request&page=2&tags=a&tags=b&other=x"
+    with app.test_request_context(f"/api/v1/listings?{query}"):
+        from flask import request
+
+        single = parser.parse(Single(), request, location="query")
+        repeated = parser.parse(Repeated(), request, location="query")
+        # Twice, as on every request after the first: the schema's answer is remembered.
+        again = parser.parse(Single(), request, location="query")
+
+    # The first value of a repeated name, names the schema does not know left out (as
+    # webargs' proxy reads a query string), and a list where the schema takes one.
+    assert single == again == {"side": "offer", "page": 2}
+    assert repeated == {"side": "offer", "tags": ["a", "b"]}
