@@ -3,10 +3,10 @@
 Registered once on SQLAlchemy's Session class, so every session (the app's, the CLI's, the
 tests') records changes without any service having to remember it. A listing counts as changed
 when it, one of its slots or pick-up windows, or the place it (or any of its places' ancestors)
-sits in changes. A listing that already has its id gets its row before the flush, which then
-writes it along with the change. New listings get their ids from the flush, and the subtree of a
-moved place is only found by its new path once the flush wrote it, so those rows are added
-after the flush; commit flushes again, which writes them in the same transaction.
+sits in changes. A listing that already has its id gets its row as the flush begins, in the
+flush's transaction. New listings get their ids from the flush, and the subtree of a moved place
+is only found by its new path once the flush wrote it, so those rows are written after the
+flush, in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from marketplace import clock
 from marketplace.listings.models import Listing, ListingSlot, PickupWindow
 from marketplace.places.models import Place
 from marketplace.search.models import SearchOutbox
@@ -78,13 +79,20 @@ def _listings_under(session: Session, place: Place) -> list[int]:
         return list(session.scalars(select(Listing.id).where(Listing.place_id.in_(subtree))))
 
 
+# Built once: rows are written with a plain INSERT on the flush's connection, not as objects
+# for the flush to sort and write (a claim or a cancel writes one).
+_INSERT_ROW = SearchOutbox.__table__.insert()
+
+
 def _record(session: Session, listing_ids: set[int]) -> None:
-    if not listing_ids:
+    new_ids = sorted(listing_ids - session.info.get("search_outbox_pending", set()))
+    if not new_ids:
         return
-    now_pending = session.info.setdefault("search_outbox_pending", set())
-    for listing_id in sorted(listing_ids - now_pending):
-        session.add(SearchOutbox(listing_id=listing_id))
-    now_pending.update(listing_ids)
+    now = clock.now()
+    session.connection().execute(
+        _INSERT_ROW, [{"listing_id": listing_id, "created_at": now} for listing_id in new_ids]
+    )
+    session.info.setdefault("search_outbox_pending", set()).update(new_ids)
 
 
 def _note_commit(session: Session) -> None:
