@@ -255,8 +255,13 @@ def lock_key(model: type[Any], row_id: Any) -> bool:
     """Lock one row as ``lock_row`` does without loading it (its key only); whether it exists."""
     from marketplace.extensions import db
 
-    statement = select(model.id).where(model.id == row_id).with_for_update()
-    return db.session.execute(statement).first() is not None
+    return db.session.execute(_lock_key_statement(model), {"row_id": row_id}).first() is not None
+
+
+@functools.cache
+def _lock_key_statement(model: type[Any]) -> Any:
+    # Built once per model: every claim runs it.
+    return select(model.id).where(model.id == bindparam("row_id")).with_for_update()
 
 
 def commit_keeping_objects() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, func, literal, or_, select, update
+from sqlalchemy import Integer, Select, bindparam, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -135,17 +135,22 @@ def _claimable_listing(actor: Any, listing_id: int) -> Listing:
 
 def _refuse_over_quota(actor: Any) -> None:
     limit = _config("RESERVATION_MAX_ACTIVE")
-    active = db.session.scalar(
-        select(func.count(Reservation.id)).where(
-            Reservation.claimant_id == actor.id, Reservation.status.in_(ACTIVE_STATUSES)
-        )
-    )
+    active = db.session.scalar(_active_claims_statement(), {"claimant_id": actor.id})
     if active >= limit:
         raise Conflict(
             "quota_exceeded",
             f"You already have {active} open claims; finish or cancel one first.",
             details={"limit": limit, "active": active},
         )
+
+
+@functools.cache
+def _active_claims_statement() -> Select[Any]:
+    # Built once: every claim counts the claimant's active reservations.
+    return select(func.count(Reservation.id)).where(
+        Reservation.claimant_id == bindparam("claimant_id"),
+        Reservation.status.in_([literal(status) for status in ACTIVE_STATUSES]),
+    )
 
 
 def _fulfilled_request(actor: Any, request_id: int | None) -> int | None:
@@ -381,29 +386,36 @@ def _lock_with_listing(reservation_id: int) -> tuple[Reservation | None, Listing
     """Lock the reservation's listing (capacity lives there), then read the reservation and its
     history under that lock, locking it too. The listing comes first, as everywhere, so two
     services never wait for each other's locks in opposite order."""
+    locking_listing, locking_reservation = _lock_with_listing_statements()
+    parameters = {"reservation_id": reservation_id}
+    listing = db.session.execute(locking_listing, parameters).scalar_one_or_none()
+    if listing is None:
+        return None, None
+    reservation = db.session.execute(locking_reservation, parameters).unique().scalar_one_or_none()
+    return reservation, listing
+
+
+@functools.cache
+def _lock_with_listing_statements() -> tuple[Select[Any], Select[Any]]:
+    # Built once: every change to a reservation runs both.
+    reservation_id = bindparam("reservation_id", type_=Integer)
     listing_of_reservation = (
         select(Reservation.listing_id).where(Reservation.id == reservation_id).scalar_subquery()
     )
-    listing = db.session.execute(
+    locking_listing = (
         select(Listing)
         .where(Listing.id == listing_of_reservation)
         .with_for_update(of=Listing)
         .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if listing is None:
-        return None, None
-    reservation = (
-        db.session.execute(
-            select(Reservation)
-            .where(Reservation.id == reservation_id)
-            .options(joinedload(Reservation.events))
-            .with_for_update(of=Reservation)
-            .execution_options(populate_existing=True)
-        )
-        .unique()
-        .scalar_one_or_none()
     )
-    return reservation, listing
+    locking_reservation = (
+        select(Reservation)
+        .where(Reservation.id == reservation_id)
+        .options(joinedload(Reservation.events))
+        .with_for_update(of=Reservation)
+        .execution_options(populate_existing=True)
+    )
+    return locking_listing, locking_reservation
 
 
 @retry_on_contention()
