@@ -5,6 +5,11 @@ either takes the units or touches no row, so two claims can never both take the 
 either database; the CHECK constraints on the columns are the last line of defence. Loans have
 no counter: a period is free when no holding reservation overlaps it (and on PostgreSQL an
 exclusion constraint refuses overlapping periods outright).
+
+The listing's status follows what is left (``follow_capacity``). For offers counted in units,
+the UPDATE that moves the counter also sets the status the new count gives, so a claim that
+takes the last unit, or a cancel that frees one, changes the listing in one statement. Callers
+hold the listing's lock, so the counters that status is worked out from are current.
 """
 
 from __future__ import annotations
@@ -19,6 +24,10 @@ from sqlalchemy.orm.util import identity_key
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingSlot
 from marketplace.reservations.models import HOLDING_STATUSES, Reservation
+from marketplace.search import outbox
+
+# The statuses capacity moves a listing between; it leaves any other (withdrawn, expired, ...).
+FOLLOWING_STATUSES = ("open", "fully_reserved")
 
 
 def _change(
@@ -52,26 +61,58 @@ def _claims_waiting(listing_id: int) -> Any:
     return exists().where(Reservation.listing_id == listing_id, Reservation.status == "waitlisted")
 
 
-def take_units(listing_id: int, quantity: int) -> bool:
+def take_units(listing: Listing, quantity: int) -> bool:
+    status = _status_change(listing, listing.units_reserved + quantity)
     taken = _change(
         Listing,
-        listing_id,
+        listing.id,
         Listing.quantity.is_not(None),
         Listing.units_reserved + quantity <= Listing.quantity,
         units_reserved=Listing.units_reserved + quantity,
+        **status,
     )
+    if taken is not None and status:
+        _record_status_change(listing)
     return taken is not None
 
 
-def release_units(listing_id: int, quantity: int) -> bool:
+def release_units(listing: Listing, quantity: int) -> bool:
     """Give units back; whether claims wait on the listing's waitlist."""
+    status = _status_change(listing, listing.units_reserved - quantity)
     row = _change(
         Listing,
-        listing_id,
-        asking=_claims_waiting(listing_id),
+        listing.id,
+        asking=_claims_waiting(listing.id),
         units_reserved=Listing.units_reserved - quantity,
+        **status,
     )
+    if row is not None and status:
+        _record_status_change(listing)
     return bool(row is not None and row[-1])
+
+
+def _status_change(listing: Listing, units_reserved: int) -> dict[str, str]:
+    """The new value of the status column, if leaving ``units_reserved`` claimed changes it."""
+    if not listing.counts_units:
+        return {}
+    status = _unit_status(listing, units_reserved)
+    return {} if status == listing.status else {"status": status}
+
+
+def _unit_status(listing: Listing, units_reserved: int) -> str:
+    """The status of an offer counted in units with ``units_reserved`` of them claimed: closed
+    once every unit is handed over, fully reserved while none is left, open otherwise."""
+    if listing.status not in FOLLOWING_STATUSES or listing.quantity is None:
+        return listing.status
+    if listing.units_handed_over >= listing.quantity:
+        return "closed"
+    return "fully_reserved" if units_reserved >= listing.quantity else "open"
+
+
+def _record_status_change(listing: Listing) -> None:
+    # The search index shows whether a listing is open, and the unit of work, whose flush
+    # writes outbox rows, never saw this change.
+    outbox.record_listing_changes(db.session(), {listing.id})
 
 
 def hand_over_units(listing_id: int, quantity: int) -> None:
@@ -119,15 +160,14 @@ def follow_capacity(listing: Listing) -> None:
     """Listing status follows what is left: fully reserved when nothing is, open again when
     something frees up, closed when every unit has been handed over. The counters it reads are
     the session's, which the updates above keep current."""
-    if listing.status not in ("open", "fully_reserved"):
+    if listing.status not in FOLLOWING_STATUSES:
         return
     if listing.counts_units and listing.quantity is not None:
-        if listing.units_handed_over >= listing.quantity:
-            listing.status = "closed"
-            return
-        full = listing.units_reserved >= listing.quantity
+        status = _unit_status(listing, listing.units_reserved)
     elif listing.kind == "skill" and listing.slots:
         full = all(slot.free == 0 for slot in listing.slots)
+        status = "fully_reserved" if full else "open"
     else:
         return
-    listing.status = "fully_reserved" if full else "open"
+    if status != listing.status:  # an equal value would still put the listing in the flush
+        listing.status = status

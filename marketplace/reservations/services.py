@@ -206,7 +206,7 @@ def _take_units(actor: Any, listing: Listing, request: Claim, reservation: Reser
             )
     reservation.quantity = quantity
     reservation.pickup_window_id = _pickup_window(listing, request.pickup_window_id)
-    if capacity.take_units(listing.id, quantity):
+    if capacity.take_units(listing, quantity):
         return True
     if request.waitlist:
         return False
@@ -615,7 +615,7 @@ def _notify(
 def _give_back(reservation: Reservation, listing: Listing) -> bool:
     """Return a closed claim's units or slot places to the listing; whether claims wait."""
     if listing.counts_units:
-        return capacity.release_units(listing.id, reservation.quantity)
+        return capacity.release_units(listing, reservation.quantity)
     if reservation.slot_id is not None:
         return capacity.release_slot(listing.id, reservation.slot_id, reservation.quantity)
     return False  # a loan: no counter to free, and loans are never waitlisted
@@ -735,7 +735,7 @@ def _fits_now(reservation: Reservation, listing: Listing) -> bool:
     if reservation.slot_id is not None:
         return capacity.take_slot(reservation.slot_id, reservation.quantity)
     if listing.counts_units:
-        return capacity.take_units(listing.id, reservation.quantity)
+        return capacity.take_units(listing, reservation.quantity)
     return False
 
 

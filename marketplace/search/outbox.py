@@ -6,7 +6,9 @@ when it, one of its slots or pick-up windows, or the place it (or any of its pla
 sits in changes. A listing that already has its id gets its row as the flush begins, in the
 flush's transaction. New listings get their ids from the flush, and the subtree of a moved place
 is only found by its new path once the flush wrote it, so those rows are written after the
-flush, in the same transaction.
+flush, in the same transaction. A change the unit of work never sees (a plain UPDATE, such as
+the one that moves a listing's status with its claimed units) is recorded by its writer with
+``record_listing_changes``.
 """
 
 from __future__ import annotations
@@ -82,6 +84,11 @@ def _listings_under(session: Session, place: Place) -> list[int]:
 # Built once: rows are written with a plain INSERT on the flush's connection, not as objects
 # for the flush to sort and write (a claim or a cancel writes one).
 _INSERT_ROW = SearchOutbox.__table__.insert()
+
+
+def record_listing_changes(session: Session, listing_ids: set[int]) -> None:
+    """Rows for listings changed in this transaction without the unit of work."""
+    _record(session, listing_ids)
 
 
 def _record(session: Session, listing_ids: set[int]) -> None:

@@ -10,6 +10,7 @@ import pytest
 from marketplace import clock
 from marketplace.errors import Unauthorized
 from marketplace.extensions import db
+from marketplace.listings.models import Listing
 from marketplace.reservations import services
 from tests.factories import CoordinatorFactory, MerchantFactory, UserFactory
 from tests.listing_factories import (
@@ -29,6 +30,7 @@ from tests.reservation_factories import (
 )
 from tests.reservations.helpers import (
     NOW,
+    act,
     assert_error,
     assert_field_errors,
     claim,
@@ -37,6 +39,7 @@ from tests.reservations.helpers import (
     stored_listing,
     stored_slot,
 )
+from tests.statements import statements_sent
 
 
 def tomorrow() -> Any:
@@ -75,6 +78,38 @@ def test_claiming_a_give_away_item_holds_it_for_the_owner_to_confirm(
     assert reservation.hold_expires_at == NOW + timedelta(hours=24)
     listing = stored_listing(item)
     assert (listing.units_reserved, listing.status) == (1, "fully_reserved")
+
+
+def test_taking_the_last_unit_and_freeing_it_change_the_listing_in_one_update_each(
+    app: Any, client_as: Any, claimant_client: Any, owner: Any
+) -> None:
+    rice = ItemOfferFactory(owner=owner, quantity=1)
+    rice_id, version = rice.id, rice.version
+    owner_client = client_as(owner)
+
+    def status() -> str:
+        db.session.expire_all()
+        return db.session.get(Listing, rice_id).status
+
+    with statements_sent(app) as claimed:
+        response = claimant_client.post(f"/api/v1/listings/{rice_id}/reservations", json={})
+    assert response.status_code == 201, response.json
+    assert status() == "fully_reserved"
+    with statements_sent(app) as cancelled:
+        assert act(claimant_client, response.json["id"], "cancel").status_code == 200
+    assert status() == "open"
+
+    for sent in (claimed, cancelled):
+        listing_updates = [s for s in sent if s.startswith("UPDATE listings")]
+        assert len(listing_updates) == 1, listing_updates
+        assert "status" in listing_updates[0]
+        assert any(s.startswith("INSERT INTO search_outbox") for s in sent)
+    # Claims are not edits: an edit the owner based on the listing before them still applies.
+    edited = owner_client.patch(
+        f"/api/v1/listings/{rice_id}", json={"version": version, "quantity": 2}
+    )
+    assert edited.status_code == 200, edited.json
+    assert edited.json["availability"]["units_left"] == 2
 
 
 def test_hold_time_is_configurable(app: Any, claimant_client: Any, monkeypatch: Any) -> None:

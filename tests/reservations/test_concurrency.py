@@ -420,22 +420,22 @@ def write_units(listing_id: int, units_reserved: int) -> None:
 THINKING = 0.15
 
 
-def naive_take_in_one_transaction(listing_id: int, quantity: int) -> bool:
-    units_reserved, total = read_units(listing_id)
+def naive_take_in_one_transaction(listing: Listing, quantity: int) -> bool:
+    units_reserved, total = read_units(listing.id)
     time.sleep(THINKING)
     if units_reserved + quantity > total:
         return False
-    write_units(listing_id, units_reserved + quantity)
+    write_units(listing.id, units_reserved + quantity)
     return True
 
 
-def naive_take_across_transactions(listing_id: int, quantity: int) -> bool:
-    units_reserved, total = read_units(listing_id)
+def naive_take_across_transactions(listing: Listing, quantity: int) -> bool:
+    units_reserved, total = read_units(listing.id)
     db.session.commit()  # the check's transaction ends here, and any lock with it
     time.sleep(THINKING)
     if units_reserved + quantity > total:
         return False
-    write_units(listing_id, units_reserved + quantity)
+    write_units(listing.id, units_reserved + quantity)
     return True
 
 
