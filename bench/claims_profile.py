@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,25 +84,46 @@ class DatabaseBackend:
         return None if now is None or self.started is None else now - self.started
 
 
-def bare_statement_costs(app: Any, repetitions: int = 500) -> tuple[float, float]:
-    """CPU seconds (this process) of a transaction of one ``SELECT 1`` through the app's session,
-    committed, and of each further ``SELECT 1`` in such a transaction: what any statement costs
-    before it does anything."""
+@dataclass
+class BareCosts:
+    """CPU seconds of a committed transaction of one ``SELECT 1`` and of each further
+    ``SELECT 1`` in one: in this process, and (PostgreSQL) in the backend serving it."""
+
+    transaction: float
+    statement: float
+    database_transaction: float | None
+    database_statement: float | None
+
+
+def bare_statement_costs(app: Any, database_url: str, repetitions: int = 500) -> BareCosts:
+    """What any statement costs through the app's session before it does anything."""
     from marketplace.extensions import db
 
-    def transactions(statements: int) -> float:
-        started = time.process_time()
+    backend = DatabaseBackend(database_url, app)
+
+    def transactions(statements: int) -> tuple[float, float | None]:
+        """CPU seconds per transaction here and in the backend (None: not PostgreSQL)."""
+        started, database_started = time.process_time(), backend.cpu_since_start()
         for _ in range(repetitions):
             for _ in range(statements):
                 db.session.execute(text("SELECT 1"))
             db.session.commit()
-        return (time.process_time() - started) / repetitions
+        database_now = backend.cpu_since_start()
+        database = (
+            None
+            if database_now is None or database_started is None
+            else (database_now - database_started) / repetitions
+        )
+        return (time.process_time() - started) / repetitions, database
 
     with app.app_context():
         transactions(5)  # warm up
-        one, five = transactions(1), transactions(5)
+        (one, database_one), (five, database_five) = transactions(1), transactions(5)
         db.session.remove()
-    return one, (five - one) / 4
+    further = None
+    if database_one is not None and database_five is not None:
+        further = (database_five - database_one) / 4
+    return BareCosts(one, (five - one) / 4, database_one, further)
 
 
 def run(database_url: str, workdir: Path, arguments: argparse.Namespace) -> None:
@@ -164,11 +186,16 @@ def run(database_url: str, workdir: Path, arguments: argparse.Namespace) -> None
             f"  PostgreSQL CPU ms per claim+cancel (its backend): {database_cpu * 1000 / pairs:.1f}"
         )
     print(f"  wall ms per claim+cancel: {wall * 1000 / pairs:.1f}")
-    transaction, statement = bare_statement_costs(app)
+    bare = bare_statement_costs(app, database_url)
     print(
-        f"  for comparison, CPU ms of a transaction of one SELECT 1: {transaction * 1000:.2f}; "
-        f"of each further SELECT 1 in it: {statement * 1000:.2f}"
+        f"  for comparison, CPU ms of a transaction of one SELECT 1: {bare.transaction * 1000:.2f}; "
+        f"of each further SELECT 1 in it: {bare.statement * 1000:.2f}"
     )
+    if bare.database_transaction is not None and bare.database_statement is not None:
+        print(
+            f"  the same in the PostgreSQL backend: {bare.database_transaction * 1000:.2f}; "
+            f"{bare.database_statement * 1000:.2f}"
+        )
     if arguments.statements:
         for phase in ("claim", "cancel"):
             print(f"\n  {phase}:")
