@@ -14,10 +14,11 @@ hold the listing's lock, so the counters that status is worked out from are curr
 
 from __future__ import annotations
 
+import functools
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import Integer, Update, bindparam, exists, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -30,47 +31,72 @@ from marketplace.search import outbox
 FOLLOWING_STATUSES = ("open", "fully_reserved")
 
 
-def _change(
-    model: type[Any], row_id: int, *conditions: Any, asking: Any = None, **values: Any
-) -> Any:
-    """Run a conditional update; the row of new values (and ``asking``'s answer, last) when it
-    matched, else None. The new values come back with RETURNING and go into the session's copy
-    of the row, if it has one, so nothing reads the row again and a commit that keeps objects
-    (``commit_keeping_objects``) keeps them right."""
-    returned = [getattr(model, name) for name in values]
-    row = db.session.execute(
-        update(model)
-        .where(model.id == row_id, *conditions)
-        .values(values)
-        .returning(*returned, *([] if asking is None else [asking]))
-        .execution_options(synchronize_session=False)
-    ).first()
+class _Move(NamedTuple):
+    statement: Update
+    model: type[Any]
+    returned: tuple[str, ...]  # the columns whose new values RETURNING gives, first
+
+
+def _change(move: _Move, row_id: int, **parameters: Any) -> Any:
+    """Run a conditional update built by ``_moving``; its RETURNING row when it matched, else
+    None. The new values go into the session's copy of the row, if it has one, so nothing reads
+    the row again and a commit that keeps objects (``commit_keeping_objects``) keeps them right."""
+    db.session.flush()  # what the session holds goes first, as before any ORM statement
+    row = db.session.execute(move.statement, {"row_id": row_id, **parameters}).first()
     if row is None:
         return None
-    loaded = db.session.identity_map.get(identity_key(model, row_id))
+    loaded = db.session.identity_map.get(identity_key(move.model, row_id))
     if loaded is not None:
-        for name, value in zip(values, row, strict=False):
+        for name, value in zip(move.returned, row, strict=False):
             set_committed_value(loaded, name, value)
     return row
 
 
-def _claims_waiting(listing_id: int) -> Any:
-    """SQL: whether claims of the listing are on its waitlist. Asked in the RETURNING of a
-    release, which runs under the listing's lock, after every claim that could be waiting was
-    made (claims are made under that lock too)."""
-    return exists().where(Reservation.listing_id == listing_id, Reservation.status == "waitlisted")
+@functools.cache
+def _moving(
+    model: type[Any],
+    counter: str,
+    *,
+    back: bool = False,
+    capped_by: str | None = None,
+    sets_status: bool = False,
+    asks_waitlist: bool = False,
+) -> _Move:
+    """``UPDATE``: ``counter`` moves up by ``:amount`` (down with ``back``) on row ``:row_id``,
+    never past the ``capped_by`` column; with ``sets_status`` the status becomes ``:new_status``;
+    with ``asks_waitlist`` whether claims of listing ``:waitlist_of`` wait comes back last.
+    Built once for each shape: every claim and every cancel runs one."""
+    columns = model.__table__.c
+    amount = bindparam("amount", type_=Integer)
+    moved = columns[counter] - amount if back else columns[counter] + amount
+    conditions = [columns.id == bindparam("row_id", type_=Integer)]
+    if capped_by is not None:
+        conditions += [columns[capped_by].is_not(None), moved <= columns[capped_by]]
+    values = {counter: moved}
+    if sets_status:
+        values["status"] = bindparam("new_status", type_=columns.status.type)
+    returning = [columns[name] for name in values]
+    if asks_waitlist:
+        returning.append(_claims_waiting())
+    statement = update(model.__table__).where(*conditions).values(values).returning(*returning)
+    return _Move(statement, model, tuple(values))
+
+
+def _claims_waiting() -> Any:
+    """SQL: whether claims of listing ``:waitlist_of`` are on its waitlist. Asked in the
+    RETURNING of a release, which runs under the listing's lock, after every claim that could
+    be waiting was made (claims are made under that lock too)."""
+    reservations = Reservation.__table__.c
+    return exists().where(
+        reservations.listing_id == bindparam("waitlist_of", type_=Integer),
+        reservations.status == "waitlisted",
+    )
 
 
 def take_units(listing: Listing, quantity: int) -> bool:
     status = _status_change(listing, listing.units_reserved + quantity)
-    taken = _change(
-        Listing,
-        listing.id,
-        Listing.quantity.is_not(None),
-        Listing.units_reserved + quantity <= Listing.quantity,
-        units_reserved=Listing.units_reserved + quantity,
-        **status,
-    )
+    move = _moving(Listing, "units_reserved", capped_by="quantity", sets_status=bool(status))
+    taken = _change(move, listing.id, amount=quantity, **status)
     if taken is not None and status:
         _record_status_change(listing)
     return taken is not None
@@ -79,13 +105,10 @@ def take_units(listing: Listing, quantity: int) -> bool:
 def release_units(listing: Listing, quantity: int) -> bool:
     """Give units back; whether claims wait on the listing's waitlist."""
     status = _status_change(listing, listing.units_reserved - quantity)
-    row = _change(
-        Listing,
-        listing.id,
-        asking=_claims_waiting(listing.id),
-        units_reserved=Listing.units_reserved - quantity,
-        **status,
+    move = _moving(
+        Listing, "units_reserved", back=True, sets_status=bool(status), asks_waitlist=True
     )
+    row = _change(move, listing.id, amount=quantity, waitlist_of=listing.id, **status)
     if row is not None and status:
         _record_status_change(listing)
     return bool(row is not None and row[-1])
@@ -96,7 +119,7 @@ def _status_change(listing: Listing, units_reserved: int) -> dict[str, str]:
     if not listing.counts_units:
         return {}
     status = _unit_status(listing, units_reserved)
-    return {} if status == listing.status else {"status": status}
+    return {} if status == listing.status else {"new_status": status}
 
 
 def _unit_status(listing: Listing, units_reserved: int) -> str:
@@ -116,27 +139,18 @@ def _record_status_change(listing: Listing) -> None:
 
 
 def hand_over_units(listing_id: int, quantity: int) -> None:
-    _change(Listing, listing_id, units_handed_over=Listing.units_handed_over + quantity)
+    _change(_moving(Listing, "units_handed_over"), listing_id, amount=quantity)
 
 
 def take_slot(slot_id: int, places: int) -> bool:
-    taken = _change(
-        ListingSlot,
-        slot_id,
-        ListingSlot.booked + places <= ListingSlot.capacity,
-        booked=ListingSlot.booked + places,
-    )
-    return taken is not None
+    move = _moving(ListingSlot, "booked", capped_by="capacity")
+    return _change(move, slot_id, amount=places) is not None
 
 
 def release_slot(listing_id: int, slot_id: int, places: int) -> bool:
     """Give slot places back; whether claims wait on the listing's waitlist."""
-    row = _change(
-        ListingSlot,
-        slot_id,
-        asking=_claims_waiting(listing_id),
-        booked=ListingSlot.booked - places,
-    )
+    move = _moving(ListingSlot, "booked", back=True, asks_waitlist=True)
+    row = _change(move, slot_id, amount=places, waitlist_of=listing_id)
     return bool(row is not None and row[-1])
 
 
