@@ -17,7 +17,7 @@ import orjson
 from flask import has_request_context, request
 from sqlalchemy import ColumnElement, DateTime, Engine, MetaData, bindparam, event, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, joinedload, registry
 from sqlalchemy.types import TypeDecorator
 from werkzeug.routing import IntegerConverter, Map
 
@@ -230,25 +230,31 @@ def read_only_transactions() -> Iterator[None]:
 ModelT = TypeVar("ModelT")
 
 
-def lock_row(model: type[ModelT], row_id: Any, *options: Any) -> ModelT | None:
+def lock_row(model: type[ModelT], row_id: Any, *joined: str) -> ModelT | None:
     """Load one row for update, holding a lock on it until the transaction ends.
 
     PostgreSQL takes a row lock (``SELECT ... FOR UPDATE``). SQLite ignores ``FOR UPDATE``,
     but every writing transaction there began with ``BEGIN IMMEDIATE`` and so already holds
     the database's write lock. The row is re-read even if the session had it cached.
-    ``options`` are loader options, e.g. a ``joinedload`` of a collection (only the row itself
-    is locked, not what is joined to it).
+    ``joined`` names relationships loaded with it in the same query (only the row itself is
+    locked, not what is joined to it).
     """
     from marketplace.extensions import db
 
-    statement = (
+    statement = _lock_row_statement(model, joined)
+    return db.session.execute(statement, {"row_id": row_id}).unique().scalar_one_or_none()
+
+
+@functools.cache
+def _lock_row_statement(model: type[Any], joined: tuple[str, ...]) -> Any:
+    # Built once per model and relationships: claims and sweeps lock rows all the time.
+    return (
         select(model)
-        .where(model.id == row_id)  # type: ignore[attr-defined]
-        .options(*options)
+        .where(model.id == bindparam("row_id", type_=model.id.type))
+        .options(*(joinedload(getattr(model, name)) for name in joined))
         .with_for_update(of=model)
         .execution_options(populate_existing=True)
     )
-    return db.session.execute(statement).unique().scalar_one_or_none()
 
 
 def lock_key(model: type[Any], row_id: Any) -> bool:

@@ -119,7 +119,7 @@ def _require_claimant(actor: Any) -> None:
 
 def _claimable_listing(actor: Any, listing_id: int) -> Listing:
     # Donations and give-aways check the pick-up window against the listing's windows.
-    listing = lock_row(Listing, listing_id, joinedload(Listing.pickup_windows))
+    listing = lock_row(Listing, listing_id, "pickup_windows")
     if listing is None or not listing.is_visible_to(actor):
         raise NotFound("No such listing.")
     if listing.is_managed_by(actor):

@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import User
@@ -331,13 +332,13 @@ def test_fifty_requests_on_five_units_answer_five_201_and_45_sold_out(
 # --- the database alone holds the line when the service's lock is gone ---------------------------
 
 
-def unlocked_row(model: Any, row_id: Any, *options: Any) -> Any:
+def unlocked_row(model: Any, row_id: Any, *joined: str) -> Any:
     """``lock_row`` without the lock: a plain read."""
     return (
         db.session.execute(
             select(model)
             .where(model.id == row_id)
-            .options(*options)
+            .options(*(joinedload(getattr(model, name)) for name in joined))
             .execution_options(populate_existing=True)
         )
         .unique()
