@@ -192,11 +192,7 @@ def _take_units(actor: Any, listing: Listing, request: Claim, reservation: Reser
     limit = listing.per_person_limit
     if limit is not None:
         already = db.session.scalar(
-            select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
-                Reservation.listing_id == listing.id,
-                Reservation.claimant_id == actor.id,
-                Reservation.status.in_(ACTIVE_STATUSES),
-            )
+            _units_held_statement(), {"listing_id": listing.id, "claimant_id": actor.id}
         )
         if already + quantity > limit:
             raise Conflict(
@@ -214,6 +210,16 @@ def _take_units(actor: Any, listing: Listing, request: Claim, reservation: Reser
         "sold_out",
         "Not enough left.",
         details={"left": max(0, (listing.quantity or 0) - listing.units_reserved)},
+    )
+
+
+@functools.cache
+def _units_held_statement() -> Select[Any]:
+    # Built once: every claim of an offer with a per-person limit counts what the claimant holds.
+    return select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
+        Reservation.listing_id == bindparam("listing_id", type_=Integer),
+        Reservation.claimant_id == bindparam("claimant_id", type_=Integer),
+        Reservation.status.in_([literal(status) for status in ACTIVE_STATUSES]),
     )
 
 
