@@ -6,10 +6,11 @@ either database; the CHECK constraints on the columns are the last line of defen
 no counter: a period is free when no holding reservation overlaps it (and on PostgreSQL an
 exclusion constraint refuses overlapping periods outright).
 
-The listing's status follows what is left (``follow_capacity``). For offers counted in units,
-the UPDATE that moves the counter also sets the status the new count gives, so a claim that
-takes the last unit, or a cancel that frees one, changes the listing in one statement. Callers
-hold the listing's lock, so the counters that status is worked out from are current.
+The listing's status follows what is left (``follow_capacity``), set by plain UPDATEs that
+leave the listing's version alone: what is left changing is not an edit. For offers counted in
+units, the UPDATE that moves the counter also sets the status the new count gives, so a claim
+that takes the last unit, or a cancel that frees one, changes the listing in one statement.
+Callers hold the listing's lock, so the counters that status is worked out from are current.
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ def _unit_status(listing: Listing, units_reserved: int) -> str:
 
 def _record_status_change(listing: Listing) -> None:
     # The search index shows whether a listing is open, and the unit of work, whose flush
-    # writes outbox rows, never saw this change.
+    # writes outbox rows, never sees a status set by a plain UPDATE.
     outbox.record_listing_changes(db.session(), {listing.id})
 
 
@@ -183,5 +184,24 @@ def follow_capacity(listing: Listing) -> None:
         status = "fully_reserved" if full else "open"
     else:
         return
-    if status != listing.status:  # an equal value would still put the listing in the flush
-        listing.status = status
+    if status != listing.status:
+        _set_status(listing, status)
+
+
+def _set_status(listing: Listing, status: str) -> None:
+    """Set the status with a plain UPDATE, as the counter updates do, so that what is left
+    never bumps the listing's version: only an edit does, and an edit based on the listing as
+    it was before a claim filled it is still current."""
+    db.session.execute(_status_update(), {"row_id": listing.id, "new_status": status})
+    set_committed_value(listing, "status", status)
+    _record_status_change(listing)
+
+
+@functools.cache
+def _status_update() -> Update:
+    columns = Listing.__table__.c
+    return (
+        update(Listing.__table__)
+        .where(columns.id == bindparam("row_id", type_=Integer))
+        .values(status=bindparam("new_status", type_=columns.status.type))
+    )

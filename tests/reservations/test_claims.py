@@ -402,6 +402,24 @@ def test_skill_claim_may_take_several_places(claimant_client: Any) -> None:
     assert stored_listing(tutoring).status == "fully_reserved"
 
 
+def test_filling_the_last_slot_is_no_edit_of_the_skill(
+    client_as: Any, claimant_client: Any, owner: Any
+) -> None:
+    tutoring = SkillOfferFactory(owner=owner, slots=[])
+    slot = ListingSlotFactory(listing=tutoring, capacity=1)
+    version = tutoring.version
+
+    assert claim(claimant_client, tutoring, slot_id=slot.id).status_code == 201
+
+    assert stored_listing(tutoring).status == "fully_reserved"
+    # The owner's edit, based on the listing as it was before the claim, still applies.
+    edited = client_as(owner).patch(
+        f"/api/v1/listings/{tutoring.id}", json={"version": version, "title": "初中数学辅导"}
+    )
+    assert edited.status_code == 200, edited.json
+    assert (edited.json["title"], edited.json["status"]) == ("初中数学辅导", "fully_reserved")
+
+
 def test_skill_claim_needs_a_slot_of_its_own_that_has_not_started(claimant_client: Any) -> None:
     haircut = SkillOfferFactory()
     started = ListingSlotFactory(
