@@ -39,7 +39,7 @@ class _Move(NamedTuple):
 
 
 def _change(move: _Move, row_id: int, **parameters: Any) -> Any:
-    """Run a conditional update built by ``_moving``; its RETURNING row when it matched, else
+    """Run an update built once (by ``_moving``); its RETURNING row when it matched, else
     None. The new values go into the session's copy of the row, if it has one, so nothing reads
     the row again and a commit that keeps objects (``commit_keeping_objects``) keeps them right."""
     db.session.flush()  # what the session holds goes first, as before any ORM statement
@@ -192,16 +192,17 @@ def _set_status(listing: Listing, status: str) -> None:
     """Set the status with a plain UPDATE, as the counter updates do, so that what is left
     never bumps the listing's version: only an edit does, and an edit based on the listing as
     it was before a claim filled it is still current."""
-    db.session.execute(_status_update(), {"row_id": listing.id, "new_status": status})
-    set_committed_value(listing, "status", status)
+    _change(_setting_status(), listing.id, new_status=status)
     _record_status_change(listing)
 
 
 @functools.cache
-def _status_update() -> Update:
+def _setting_status() -> _Move:
     columns = Listing.__table__.c
-    return (
+    statement = (
         update(Listing.__table__)
         .where(columns.id == bindparam("row_id", type_=Integer))
         .values(status=bindparam("new_status", type_=columns.status.type))
+        .returning(columns.status)
     )
+    return _Move(statement, Listing, ("status",))
