@@ -58,7 +58,7 @@ def _record_listings_with_ids(session: Session, _context: Any, _instances: Any) 
             after_flush.append(instance)
     if after_flush:
         session.info["search_outbox_after_flush"] = after_flush
-    _record(session, ids)
+    record_listing_changes(session, ids)
 
 
 def _record_changed_listings(session: Session, _context: Any) -> None:
@@ -72,7 +72,7 @@ def _record_changed_listings(session: Session, _context: Any) -> None:
         listing_id = instance.id if isinstance(instance, Listing) else instance.listing_id
         if listing_id is not None:  # None only for what the flush did not write
             ids.add(listing_id)
-    _record(session, ids)
+    record_listing_changes(session, ids)
 
 
 def _listings_under(session: Session, place: Place) -> list[int]:
@@ -87,11 +87,8 @@ _INSERT_ROW = SearchOutbox.__table__.insert()
 
 
 def record_listing_changes(session: Session, listing_ids: set[int]) -> None:
-    """Rows for listings changed in this transaction without the unit of work."""
-    _record(session, listing_ids)
-
-
-def _record(session: Session, listing_ids: set[int]) -> None:
+    """Rows for these listings in the session's transaction, one per listing per transaction:
+    written by the flush hooks above, and by writers of changes the unit of work never sees."""
     new_ids = sorted(listing_ids - session.info.get("search_outbox_pending", set()))
     if not new_ids:
         return
