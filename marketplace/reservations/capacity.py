@@ -10,7 +10,8 @@ The listing's status follows what is left (``follow_capacity``), set by plain UP
 leave the listing's version alone: what is left changing is not an edit. For offers counted in
 units, the UPDATE that moves the counter also sets the status the new count gives, so a claim
 that takes the last unit, or a cancel that frees one, changes the listing in one statement.
-Callers hold the listing's lock, so the counters that status is worked out from are current.
+Callers hold the listing's lock, so the counters that status is worked out from are current, and
+a claim they show cannot fit is refused without sending the update.
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ def _claims_waiting() -> Any:
 
 
 def take_units(listing: Listing, quantity: int) -> bool:
+    if listing.quantity is None or listing.units_reserved + quantity > listing.quantity:
+        return False  # the counters are current (the caller holds the lock): it would not match
     status = _status_change(listing, listing.units_reserved + quantity)
     move = _moving(Listing, "units_reserved", capped_by="quantity", sets_status=bool(status))
     taken = _change(move, listing.id, amount=quantity, **status)

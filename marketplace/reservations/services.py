@@ -1,7 +1,7 @@
 """Claims and their life: who may claim what, holds, codes, loans, slots, waitlists.
 
-Every service that changes capacity locks the listing's row first (``lock_row``: a row lock on
-PostgreSQL, the database write lock on SQLite), then changes counters with conditional updates,
+Every service that changes capacity locks the listing's row first (a row lock on PostgreSQL, the
+database write lock on SQLite; see ``lock_row``), then changes counters with conditional updates,
 so concurrent claims never promise more than there is. A service that loses a database race
 (deadlock, serialization failure, busy database) runs again from scratch a few times.
 """
@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -78,8 +78,8 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
     (or confirmed at once for auto-confirm listings), or waitlisted when asked and full."""
     _require_claimant(actor)
     lock_key(User, actor.id)  # one user's claims run one at a time, so the quota holds
-    listing = _claimable_listing(actor, listing_id)
-    _refuse_over_quota(actor)
+    listing, holding = _claimable_listing(actor, listing_id)
+    _refuse_over_quota(holding)
     request_id = _fulfilled_request(actor, request.request_id)
     reservation = Reservation(
         listing=listing,
@@ -90,7 +90,7 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
         created_at=clock.now(),
         updated_at=clock.now(),
     )
-    holds = _take_capacity(actor, listing, request, reservation)
+    holds = _take_capacity(listing, request, reservation, holding)
     _open(reservation, listing, holds)
     db.session.add(reservation)
     try:
@@ -117,9 +117,27 @@ def _require_claimant(actor: Any) -> None:
         raise Forbidden("Suspended accounts cannot claim.", code="account_suspended")
 
 
-def _claimable_listing(actor: Any, listing_id: int) -> Listing:
-    # Donations and give-aways check the pick-up window against the listing's windows.
-    listing = lock_row(Listing, listing_id, "pickup_windows")
+class _Holding(NamedTuple):
+    """What the claimant has open when claiming: claims in all (the quota counts them) and
+    units of the listing claimed (its per-person limit counts them)."""
+
+    claims: int
+    units_of_listing: int
+
+
+def _claimable_listing(actor: Any, listing_id: int) -> tuple[Listing, _Holding]:
+    """The listing, locked, and what the claimant already holds, read in the same statement.
+
+    The counts are current: the claimant's row was locked by an earlier statement, so no other
+    claim of theirs commits meanwhile, and this statement sees every one that committed before."""
+    row = (
+        db.session.execute(
+            _claimable_listing_statement(), {"listing_id": listing_id, "claimant_id": actor.id}
+        )
+        .unique()
+        .one_or_none()
+    )
+    listing = row[0] if row is not None else None
     if listing is None or not listing.is_visible_to(actor):
         raise NotFound("No such listing.")
     if listing.is_managed_by(actor):
@@ -130,27 +148,47 @@ def _claimable_listing(actor: Any, listing_id: int) -> Listing:
         )
     if not listing.is_public:
         raise Conflict("not_claimable", "This listing is not open for claims.")
-    return listing
-
-
-def _refuse_over_quota(actor: Any) -> None:
-    limit = _config("RESERVATION_MAX_ACTIVE")
-    active = db.session.scalar(_active_claims_statement(), {"claimant_id": actor.id})
-    if active >= limit:
-        raise Conflict(
-            "quota_exceeded",
-            f"You already have {active} open claims; finish or cancel one first.",
-            details={"limit": limit, "active": active},
-        )
+    return listing, _Holding(claims=row[1], units_of_listing=row[2])
 
 
 @functools.cache
-def _active_claims_statement() -> Select[Any]:
-    # Built once: every claim counts the claimant's active reservations.
-    return select(func.count(Reservation.id)).where(
-        Reservation.claimant_id == bindparam("claimant_id"),
-        Reservation.status.in_([literal(status) for status in ACTIVE_STATUSES]),
+def _claimable_listing_statement() -> Select[Any]:
+    # Built once: every claim runs it.
+    return _listing_with_holding().with_for_update(of=Listing)
+
+
+@functools.cache
+def _listing_with_holding() -> Select[Any]:
+    """SQL: listing ``:listing_id`` with its pick-up windows (a claim's window is checked
+    against them), the count of claimant ``:claimant_id``'s open claims and the units of the
+    listing they hold."""
+    reservations = Reservation.__table__.c
+    claimants_open = select().where(
+        reservations.claimant_id == bindparam("claimant_id", type_=Integer),
+        reservations.status.in_([literal(status) for status in ACTIVE_STATUSES]),
     )
+    claims = claimants_open.with_only_columns(func.count(reservations.id)).scalar_subquery()
+    units_of_listing = (
+        claimants_open.with_only_columns(func.coalesce(func.sum(reservations.quantity), 0))
+        .where(reservations.listing_id == Listing.id)
+        .scalar_subquery()
+    )
+    return (
+        select(Listing, claims, units_of_listing)
+        .where(Listing.id == bindparam("listing_id", type_=Integer))
+        .options(joinedload(Listing.pickup_windows))
+        .execution_options(populate_existing=True)
+    )
+
+
+def _refuse_over_quota(holding: _Holding) -> None:
+    limit = _config("RESERVATION_MAX_ACTIVE")
+    if holding.claims >= limit:
+        raise Conflict(
+            "quota_exceeded",
+            f"You already have {holding.claims} open claims; finish or cancel one first.",
+            details={"limit": limit, "active": holding.claims},
+        )
 
 
 def _fulfilled_request(actor: Any, request_id: int | None) -> int | None:
@@ -164,7 +202,9 @@ def _fulfilled_request(actor: Any, request_id: int | None) -> int | None:
     return request.id
 
 
-def _take_capacity(actor: Any, listing: Listing, request: Claim, reservation: Reservation) -> bool:
+def _take_capacity(
+    listing: Listing, request: Claim, reservation: Reservation, holding: _Holding
+) -> bool:
     """Take what the claim asks for; False when it waits on the waitlist instead."""
     if listing.is_loan:
         _refuse_fields(request, allowed={"starts_on", "ends_on"})
@@ -173,7 +213,7 @@ def _take_capacity(actor: Any, listing: Listing, request: Claim, reservation: Re
         _refuse_fields(request, allowed={"slot_id", "quantity"})
         return _take_slot_places(listing, request, reservation)
     _refuse_fields(request, allowed={"quantity", "pickup_window_id"})
-    return _take_units(actor, listing, request, reservation)
+    return _take_units(listing, request, reservation, holding)
 
 
 _KIND_FIELDS = ("quantity", "slot_id", "pickup_window_id", "starts_on", "ends_on")
@@ -187,19 +227,17 @@ def _refuse_fields(request: Claim, allowed: set[str]) -> None:
         raise Invalid({name: "Not used when claiming this kind of offer." for name in extra})
 
 
-def _take_units(actor: Any, listing: Listing, request: Claim, reservation: Reservation) -> bool:
+def _take_units(
+    listing: Listing, request: Claim, reservation: Reservation, holding: _Holding
+) -> bool:
     quantity = request.quantity or 1
     limit = listing.per_person_limit
-    if limit is not None:
-        already = db.session.scalar(
-            _units_held_statement(), {"listing_id": listing.id, "claimant_id": actor.id}
+    if limit is not None and holding.units_of_listing + quantity > limit:
+        raise Conflict(
+            "quota_exceeded",
+            f"At most {limit} per person; you already hold {holding.units_of_listing}.",
+            details={"per_person_limit": limit, "held": holding.units_of_listing},
         )
-        if already + quantity > limit:
-            raise Conflict(
-                "quota_exceeded",
-                f"At most {limit} per person; you already hold {already}.",
-                details={"per_person_limit": limit, "held": already},
-            )
     reservation.quantity = quantity
     reservation.pickup_window_id = _pickup_window(listing, request.pickup_window_id)
     if capacity.take_units(listing, quantity):
@@ -210,16 +248,6 @@ def _take_units(actor: Any, listing: Listing, request: Claim, reservation: Reser
         "sold_out",
         "Not enough left.",
         details={"left": max(0, (listing.quantity or 0) - listing.units_reserved)},
-    )
-
-
-@functools.cache
-def _units_held_statement() -> Select[Any]:
-    # Built once: every claim of an offer with a per-person limit counts what the claimant holds.
-    return select(func.coalesce(func.sum(Reservation.quantity), 0)).where(
-        Reservation.listing_id == bindparam("listing_id", type_=Integer),
-        Reservation.claimant_id == bindparam("claimant_id", type_=Integer),
-        Reservation.status.in_([literal(status) for status in ACTIVE_STATUSES]),
     )
 
 

@@ -147,6 +147,18 @@ def test_second_claim_of_a_single_item_is_sold_out(client_as: Any) -> None:
     assert stored_listing(item).units_reserved == 1
 
 
+def test_a_claim_refused_as_sold_out_writes_nothing(app: Any, client_as: Any) -> None:
+    item = ItemOfferFactory(quantity=1)
+    ReservationFactory(listing=item)
+    latecomer, path = client_as(UserFactory()), f"/api/v1/listings/{item.id}/reservations"
+
+    with statements_sent(app) as sent:
+        response = latecomer.post(path, json={})
+
+    assert_error(response, 409, "sold_out")
+    assert [s for s in sent if s.startswith(("INSERT", "UPDATE", "DELETE"))] == []
+
+
 def test_multi_unit_item_is_claimed_up_to_what_is_left(client_as: Any) -> None:
     chairs = ItemOfferFactory(quantity=3, per_person_limit=None)
     first, second = client_as(UserFactory()), client_as(UserFactory())
@@ -174,6 +186,26 @@ def test_per_person_limit_counts_the_claimants_active_claims_of_the_listing(
     assert assert_error(refused, 409, "quota_exceeded") == {"per_person_limit": 2, "held": 1}
     assert accepted.status_code == 201
     assert assert_error(refused_again, 409, "quota_exceeded")["held"] == 2
+
+
+def test_a_claim_reads_what_the_claimant_holds_with_the_listing(
+    app: Any, claimant_client: Any, claimant: Any
+) -> None:
+    chairs = ItemOfferFactory(quantity=10, per_person_limit=2)
+    ReservationFactory(listing=chairs, claimant=claimant, status="confirmed")
+    ReservationFactory(listing=ItemOfferFactory(quantity=5), claimant=claimant, quantity=3)
+    path = f"/api/v1/listings/{chairs.id}/reservations"
+
+    with statements_sent(app) as sent:
+        accepted = claimant_client.post(path, json={"quantity": 1})
+    refused = claimant_client.post(path, json={"quantity": 1})
+
+    # Units held of another listing count toward the quota of claims, not toward this limit.
+    assert accepted.status_code == 201, accepted.json
+    assert assert_error(refused, 409, "quota_exceeded") == {"per_person_limit": 2, "held": 2}
+    reading_claims = [s for s in sent if s.startswith("SELECT") and "FROM reservations" in s]
+    assert len(reading_claims) == 1, reading_claims
+    assert "FROM listings" in reading_claims[0]
 
 
 def test_claim_above_the_per_person_limit_is_refused_even_when_units_are_left(
