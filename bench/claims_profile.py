@@ -39,6 +39,7 @@ sys.path.insert(0, str(REPOSITORY / "bench"))
 
 from claims import (  # noqa: E402
     cpu_seconds,
+    default_postgresql_server,
     migrate_and_seed,
     postgresql_database,
     service_settings,
@@ -216,8 +217,9 @@ def main() -> int:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="postgresql")
     parser.add_argument(
         "--postgresql",
-        default="postgresql://postgres@127.0.0.1:5432/postgres",
-        help="a PostgreSQL server where a temporary database may be created",
+        default=default_postgresql_server(),
+        help="a PostgreSQL server where a temporary database may be created (default: as for "
+        "bench/claims.py)",
     )
     parser.add_argument("--pairs", type=int, default=300, help="claim+cancel pairs measured")
     parser.add_argument("--warmup", type=int, default=30, help="pairs run before measuring")
