@@ -82,8 +82,9 @@ def _listings_under(session: Session, place: Place) -> list[int]:
 
 
 # Built once: rows are written with a plain INSERT on the flush's connection, not as objects
-# for the flush to sort and write (a claim or a cancel writes one).
-_INSERT_ROW = SearchOutbox.__table__.insert()
+# for the flush to sort and write (a claim or a cancel writes one). Inline: nothing reads the
+# new ids, so PostgreSQL is not asked to return them.
+_INSERT_ROW = SearchOutbox.__table__.insert().inline()
 
 
 def record_listing_changes(session: Session, listing_ids: set[int]) -> None:
