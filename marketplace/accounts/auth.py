@@ -83,6 +83,12 @@ def _load_token_user(_request: Any) -> User | None:
     return user
 
 
+def acting_user() -> User | AnonymousUser:
+    """The caller, looked up once: ``current_user`` is a proxy that finds the user again on
+    every attribute read, and a service reads its actor many times."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
 def _refuse_anonymous() -> None:
     raise Unauthorized()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask_login import current_user
 from marshmallow import fields, validate
 
+from marketplace.accounts.auth import acting_user
 from marketplace.reservations.models import STATUSES
 from marketplace.schemas import Line, OutSchema, PageArgs, id_field
 
@@ -110,4 +110,4 @@ class ReservationOut(OutSchema):
     events = fields.List(fields.Nested(EventOut), required=True)
 
     def code_for_claimant(self, reservation: Any) -> str | None:
-        return reservation.pickup_code if reservation.is_claimant(current_user) else None
+        return reservation.pickup_code if reservation.is_claimant(acting_user()) else None

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_login import current_user
-
-from marketplace.accounts.auth import login_required
+from marketplace.accounts.auth import acting_user, login_required
 from marketplace.openapi import ApiBlueprint, documents_errors
 from marketplace.reservations import services
 from marketplace.reservations.schemas import (
@@ -35,7 +33,7 @@ blp = ApiBlueprint(
 @documents_errors(blp, 401, 403, 404, 409, 503)
 def claim(data: dict[str, Any], listing_id: int) -> Any:
     """Claim an offer. 409 codes: sold_out, slot_full, overlap, quota_exceeded, not_claimable."""
-    return services.claim(current_user, listing_id, services.Claim(**data))
+    return services.claim(acting_user(), listing_id, services.Claim(**data))
 
 
 @blp.route("/reservations", methods=["GET"])
@@ -46,7 +44,7 @@ def claim(data: dict[str, Any], listing_id: int) -> Any:
 def list_reservations(args: dict[str, Any]) -> Any:
     """The caller's reservations, as claimant and/or as owner, newest first."""
     items, total = services.list_reservations(
-        current_user, args.get("role"), args.get("status"), args["page"], args["per_page"]
+        acting_user(), args.get("role"), args.get("status"), args["page"], args["per_page"]
     )
     return {"items": items, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
@@ -57,13 +55,13 @@ def list_reservations(args: dict[str, Any]) -> Any:
 @documents_errors(blp, 401, 404)
 def get_reservation(reservation_id: int) -> Any:
     """One reservation (its parties and coordinators)."""
-    return services.get_reservation(current_user, reservation_id)
+    return services.get_reservation(acting_user(), reservation_id)
 
 
 def _transition_route(path: str, service: Any, doc: str, body: Any = None) -> None:
     def view(*args: Any, **kwargs: Any) -> Any:
         data = args[0] if args else {}
-        return service(current_user, kwargs["reservation_id"], **data)
+        return service(acting_user(), kwargs["reservation_id"], **data)
 
     view.__name__ = f"transition_{path.replace('-', '_')}"
     view.__doc__ = doc
