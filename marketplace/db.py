@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import orjson
 from flask import has_request_context, request
-from sqlalchemy import ColumnElement, DateTime, Engine, MetaData, bindparam, event, select
+from sqlalchemy import ColumnElement, DateTime, Engine, MetaData, Row, bindparam, event, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, joinedload, registry
 from sqlalchemy.types import TypeDecorator
@@ -257,19 +257,25 @@ def _lock_row_statement(model: type[Any], joined: tuple[str, ...]) -> Any:
     )
 
 
-def lock_key(model: type[Any], row_id: Any) -> bool:
-    """Lock one row as ``lock_row`` does without loading it (its key only); whether it exists."""
+def lock_columns(model: type[Any], row_id: Any, *names: str) -> Row[Any] | None:
+    """Lock one row as ``lock_row`` does without loading it: the named columns' values as they
+    are once the lock is held (on PostgreSQL, a change committed while this transaction waited
+    for the lock is seen), or None when there is no such row."""
     from marketplace.extensions import db
 
-    return db.session.execute(_lock_key_statement(model), {"row_id": row_id}).first() is not None
+    statement = _lock_columns_statement(model, names)
+    return db.session.execute(statement, {"row_id": row_id}).first()
 
 
 @functools.cache
-def _lock_key_statement(model: type[Any]) -> Any:
-    # Built once per model: every claim runs it. Of the table's columns, not the model's
-    # attributes: a statement that names no entity skips the ORM's part of every execution.
-    key = model.__table__.c.id
-    return select(key).where(key == bindparam("row_id", type_=key.type)).with_for_update()
+def _lock_columns_statement(model: type[Any], names: tuple[str, ...]) -> Any:
+    # Built once per model and columns: every claim runs one. Of the table's columns, not the
+    # model's attributes: a statement that names no entity skips the ORM's part of every
+    # execution.
+    columns = model.__table__.c
+    key = columns.id
+    selected = [columns[name] for name in names] or [key]
+    return select(*selected).where(key == bindparam("row_id", type_=key.type)).with_for_update()
 
 
 def commit_keeping_objects() -> None:

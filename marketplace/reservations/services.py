@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -25,7 +25,7 @@ from marketplace import clock
 from marketplace.accounts.models import User
 from marketplace.db import (
     commit_keeping_objects,
-    lock_key,
+    lock_columns,
     lock_row,
     one_of,
     one_of_values,
@@ -77,7 +77,7 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
     """Claim an offer: units, a slot place or a lending period, held until the owner confirms
     (or confirmed at once for auto-confirm listings), or waitlisted when asked and full."""
     _require_claimant(actor)
-    lock_key(User, actor.id)  # one user's claims run one at a time, so the quota holds
+    _lock_claimant(actor)
     listing, holding = _claimable_listing(actor, listing_id)
     _refuse_over_quota(holding)
     request_id = _fulfilled_request(actor, request.request_id)
@@ -114,7 +114,20 @@ def _require_claimant(actor: Any) -> None:
     if not actor.is_authenticated:
         raise Unauthorized()
     if not actor.can_write:
-        raise Forbidden("Suspended accounts cannot claim.", code="account_suspended")
+        _refuse_suspended()
+
+
+def _lock_claimant(actor: Any) -> None:
+    """Lock the claimant's row: one user's claims run one at a time, so the quota holds. The
+    status is read again under the lock, so a suspension committed while the claim waited for
+    it refuses the claim; the user loaded for the request would still look active."""
+    claimant = lock_columns(User, actor.id, "status")
+    if claimant is None or claimant.status != "active":
+        _refuse_suspended()
+
+
+def _refuse_suspended() -> NoReturn:
+    raise Forbidden("Suspended accounts cannot claim.", code="account_suspended")
 
 
 class _Holding(NamedTuple):

@@ -20,6 +20,7 @@ oversell that follows.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -32,6 +33,7 @@ from sqlalchemy import select, update
 
 from marketplace.accounts import services as accounts
 from marketplace.accounts.models import User
+from marketplace.errors import DomainError
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from marketplace.moderation import services as moderation
@@ -330,6 +332,50 @@ def test_one_claimants_fifty_claims_at_once_stay_within_the_quota(
     assert Counter(outcomes) == {"confirmed": QUOTA, "quota_exceeded": CLAIMANTS - QUOTA}
 
 
+def test_a_claim_waiting_for_its_claimants_lock_sees_the_suspension_that_held_it(
+    race: Flask,
+) -> None:
+    """The user a request loaded is as it was when the request began; a suspension that
+    commits while the claim waits for the claimant's lock must still refuse the claim (the
+    suspension's own sweep of the user's claims has run by then and would miss it)."""
+    with session_of(race):
+        if db.engine.dialect.name == "sqlite":
+            pytest.skip(
+                "SQLite: a writing request holds the database's write lock from its first "
+                "statement, so the user it loads is already current"
+            )
+    with session_of(race) as session:
+        donation, (claimant_id,) = donation_of(UNITS), new_claimants(1)
+        session.commit()
+    loaded, suspending = threading.Event(), threading.Event()
+    outcome: list[str] = []
+
+    def claim_while_the_suspension_holds_the_row() -> None:
+        with race.app_context():
+            actor = db.session.get(User, claimant_id)  # as the request's authentication did
+            loaded.set()
+            suspending.wait(timeout=10)
+            window = Claim(pickup_window_id=donation["pickup_window_id"])
+            try:
+                outcome.append(services.claim(actor, donation["listing_id"], window).status)
+            except DomainError as error:
+                outcome.append(error.code)
+
+    claiming = threading.Thread(target=claim_while_the_suspension_holds_the_row)
+    claiming.start()
+    with session_of(race) as session:
+        loaded.wait(timeout=10)
+        session.execute(update(User).where(User.id == claimant_id).values(status="suspended"))
+        suspending.set()
+        time.sleep(THINKING)  # the claim reaches the lock and waits for it
+        session.commit()
+    claiming.join(timeout=30)
+
+    assert outcome == ["account_suspended"]
+    with session_of(race):
+        assert held_units(donation["listing_id"]) == 0
+
+
 # --- through the HTTP stack, one test client per thread ------------------------------------------
 
 
@@ -530,7 +576,7 @@ def test_without_the_claimants_lock_claims_exceed_the_quota(
                 "SQLite: the database's write lock runs every claim after the other, so the "
                 "count is always current; the claimant's lock matters on PostgreSQL"
             )
-    monkeypatch.setattr(services, "lock_key", lambda _model, _row_id: True)
+    monkeypatch.setattr(services, "_lock_claimant", lambda _actor: None)
 
     outcomes = claims_of_one_claimant(race)
 
