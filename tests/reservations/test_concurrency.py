@@ -16,6 +16,10 @@ Two tests take the service's lock away and show the database holding the line al
 conditional update on either database, the exclusion constraint on PostgreSQL. The
 expected-to-fail tests take the defences away and show that the same harness catches the
 oversell that follows.
+
+One claimant's claims of different listings share no listing lock: the claimant's own row lock
+keeps their quota (with an expected-to-fail test without it), and reads their status afresh, so
+a suspension committed while a claim waited refuses it.
 """
 
 from __future__ import annotations
@@ -94,6 +98,13 @@ def claimants() -> list[int]:
 def donation_of(units: int) -> dict[str, int]:
     donation = DonationOfferFactory(quantity=units, per_person_limit=None)
     return {"listing_id": donation.id, "pickup_window_id": donation.pickup_windows[0].id}
+
+
+def skip_on_sqlite(app: Flask, reason: str) -> None:
+    """Skip a test whose race only PostgreSQL can have; ``reason`` says why SQLite cannot."""
+    with session_of(app):
+        if db.engine.dialect.name == "sqlite":
+            pytest.skip(reason)
 
 
 def claims_together(
@@ -338,12 +349,11 @@ def test_a_claim_waiting_for_its_claimants_lock_sees_the_suspension_that_held_it
     """The user a request loaded is as it was when the request began; a suspension that
     commits while the claim waits for the claimant's lock must still refuse the claim (the
     suspension's own sweep of the user's claims has run by then and would miss it)."""
-    with session_of(race):
-        if db.engine.dialect.name == "sqlite":
-            pytest.skip(
-                "SQLite: a writing request holds the database's write lock from its first "
-                "statement, so the user it loads is already current"
-            )
+    skip_on_sqlite(
+        race,
+        "SQLite: a writing request holds the database's write lock from its first "
+        "statement, so the user it loads is already current",
+    )
     with session_of(race) as session:
         donation, (claimant_id,) = donation_of(UNITS), new_claimants(1)
         session.commit()
@@ -443,12 +453,11 @@ def test_without_the_row_lock_and_the_overlap_check_the_exclusion_constraint_len
     """PostgreSQL's exclusion constraint over (listing, days) refuses the second of two
     overlapping holding loans even when the service checks nothing and locks nothing; the
     refusal reaches the claimant as 409 overlap."""
-    with session_of(race):
-        if db.engine.dialect.name == "sqlite":
-            pytest.skip(
-                "SQLite has no exclusion constraints; its write lock and the service's check "
-                "keep loans apart (the tests above)"
-            )
+    skip_on_sqlite(
+        race,
+        "SQLite has no exclusion constraints; its write lock and the service's check "
+        "keep loans apart (the tests above)",
+    )
     take_the_listing_lock_away(monkeypatch)
     monkeypatch.setattr(capacity, "loan_overlaps", lambda *_period: False)
     with session_of(race) as session:
@@ -465,7 +474,13 @@ def test_without_the_row_lock_and_the_overlap_check_the_exclusion_constraint_len
         assert overlapping_loans(listing_id) == []
 
 
-# --- the harness catches an oversell when the defences are gone ----------------------------------
+# --- the harness catches an oversell (or a quota overrun) when the defences are gone --------------
+
+
+def caught_by_the_harness(reason: str) -> pytest.MarkDecorator:
+    """Expected to fail, strictly, on an assertion: with a defence taken away, ``reason`` says
+    what goes wrong, and the test must catch it."""
+    return pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)
 
 
 def read_units(listing_id: int) -> tuple[int, int]:
@@ -523,34 +538,29 @@ def assert_never_oversold(race: Flask, rounds: int = 3) -> None:
         assert oversold == 0, f"{oversold} units promised that do not exist"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="without the row lock and the conditional update, claims that read the counter "
-    "together all write back 'one more' and every one of them succeeds",
+@caught_by_the_harness(
+    "without the row lock and the conditional update, claims that read the counter "
+    "together all write back 'one more' and every one of them succeeds"
 )
 def test_without_the_row_lock_and_the_conditional_update_claims_oversell(
     race: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with session_of(race):
-        if db.engine.dialect.name == "sqlite":
-            pytest.skip(
-                "SQLite: every writing transaction begins IMMEDIATE and holds the database's "
-                "write lock from its first statement, so even these naive claims run one after "
-                "another and cannot oversell; the next test shows the harness catching an "
-                "oversell on SQLite"
-            )
+    skip_on_sqlite(
+        race,
+        "SQLite: every writing transaction begins IMMEDIATE and holds the database's "
+        "write lock from its first statement, so even these naive claims run one after "
+        "another and cannot oversell; the next test shows the harness catching an "
+        "oversell on SQLite",
+    )
     take_the_listing_lock_away(monkeypatch)
     monkeypatch.setattr(capacity, "take_units", naive_take_in_one_transaction)
 
     assert_never_oversold(race)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a capacity check whose transaction ends before the write: claims that checked "
-    "together all write back 'one more' and every one of them succeeds",
+@caught_by_the_harness(
+    "a capacity check whose transaction ends before the write: claims that checked "
+    "together all write back 'one more' and every one of them succeeds"
 )
 def test_checking_and_taking_in_separate_transactions_oversells(
     race: Flask, monkeypatch: pytest.MonkeyPatch
@@ -561,21 +571,18 @@ def test_checking_and_taking_in_separate_transactions_oversells(
     assert_never_oversold(race)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="without the claimant's lock, claims of different listings count the claimant's "
-    "open claims together, each sees room under the quota, and more than the quota succeed",
+@caught_by_the_harness(
+    "without the claimant's lock, claims of different listings count the claimant's "
+    "open claims together, each sees room under the quota, and more than the quota succeed"
 )
 def test_without_the_claimants_lock_claims_exceed_the_quota(
     race: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with session_of(race):
-        if db.engine.dialect.name == "sqlite":
-            pytest.skip(
-                "SQLite: the database's write lock runs every claim after the other, so the "
-                "count is always current; the claimant's lock matters on PostgreSQL"
-            )
+    skip_on_sqlite(
+        race,
+        "SQLite: the database's write lock runs every claim after the other, so the "
+        "count is always current; the claimant's lock matters on PostgreSQL",
+    )
     monkeypatch.setattr(services, "_lock_claimant", lambda _actor: None)
 
     outcomes = claims_of_one_claimant(race)
