@@ -38,12 +38,10 @@ class Reservation(db.Model):
     __tablename__ = "reservations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    listing_id: Mapped[int] = mapped_column(
-        ForeignKey("listings.id", ondelete="RESTRICT"), index=True
-    )
-    claimant_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="RESTRICT"), index=True
-    )
+    # Indexed with the status (see __table_args__): what is asked of a listing's or a
+    # claimant's reservations is nearly always which are open, waiting or holding.
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="RESTRICT"))
+    claimant_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     # The claimant's own request that this claim fulfils, if any.
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("listings.id", ondelete="RESTRICT"), index=True
@@ -94,6 +92,7 @@ class Reservation(db.Model):
         CheckConstraint("starts_on IS NULL OR ends_on >= starts_on", name="period_ordered"),
         Index("ix_reservations_status_hold_expires_at", "status", "hold_expires_at"),
         Index("ix_reservations_claimant_id_status", "claimant_id", "status"),
+        Index("ix_reservations_listing_id_status", "listing_id", "status"),
     )
 
     @property
