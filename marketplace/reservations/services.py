@@ -35,12 +35,11 @@ from marketplace.errors import Conflict, Forbidden, Invalid, NotFound, Unauthori
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingSlot, PickupWindow
 from marketplace.notifications import services as notifications
-from marketplace.reservations import capacity, transitions
+from marketplace.reservations import capacity, records, transitions
 from marketplace.reservations.models import (
     ACTIVE_STATUSES,
     HOLDING_STATUSES,
     Reservation,
-    ReservationEvent,
 )
 from marketplace.reservations.signals import reservation_changed, reservation_completed
 
@@ -89,6 +88,7 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
         pickup_code=_new_pickup_code(),
         created_at=clock.now(),
         updated_at=clock.now(),
+        events=[],  # loaded, and empty: the claim's event joins it without a read
     )
     holds = _take_capacity(listing, request, reservation, holding)
     _open(reservation, listing, holds)
@@ -103,6 +103,15 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
                 "overlap", "Someone has already booked the item for some of those days."
             ) from exc
         raise
+    records.record_event(
+        reservation,
+        action="claim",
+        from_status=None,
+        to_status=reservation.status,
+        actor_id=reservation.claimant_id,
+        at=reservation.created_at,
+        note="",
+    )
     capacity.follow_capacity(listing)
     _notify_provider(reservation)
     reservation_changed.send(reservation, action="claim", actor=actor)
@@ -329,14 +338,6 @@ def _open(reservation: Reservation, listing: Listing, holds: bool) -> None:
         reservation.hold_expires_at = clock.now() + timedelta(
             hours=_config("RESERVATION_HOLD_HOURS")
         )
-    reservation.events.append(
-        ReservationEvent(
-            action="claim",
-            from_status=None,
-            to_status=reservation.status,
-            actor_id=reservation.claimant_id,
-        )
-    )
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -468,8 +469,7 @@ def _lock_with_listing_statements() -> tuple[Select[Any], Select[Any]]:
 @retry_on_contention()
 def confirm(actor: Any, reservation_id: int) -> Reservation:
     reservation, _listing = _locked_reservation(actor, reservation_id)
-    transitions.apply(reservation, "confirm", actor)
-    reservation.hold_expires_at = None
+    transitions.apply(reservation, "confirm", actor, also={"hold_expires_at": None})
     return _finish(reservation, "confirm", actor, notify=reservation.claimant_id)
 
 
@@ -509,8 +509,7 @@ def pickup(actor: Any, reservation_id: int, code: str) -> Reservation:
         raise Forbidden("Only the owner hands over.")
     _refuse_too_early(reservation)
     _check_pickup_code(reservation, code)
-    transitions.apply(reservation, "pickup", actor)
-    reservation.pickup_failures = 0
+    transitions.apply(reservation, "pickup", actor, also={"pickup_failures": 0})
     if listing.counts_units:
         capacity.hand_over_units(listing.id, reservation.quantity)
         capacity.follow_capacity(listing)
@@ -578,10 +577,9 @@ def _check_pickup_code(reservation: Reservation, code: str) -> None:
 def mark_returned(actor: Any, reservation_id: int) -> Reservation:
     """The lent item is back; a return after ``ends_on`` counts as late for the borrower."""
     reservation, _listing = _locked_reservation(actor, reservation_id)
-    transitions.apply(reservation, "return", actor)
+    transitions.apply(reservation, "return", actor, also={"overdue": False})
     if reservation.ends_on is not None and local_today() > reservation.ends_on:
         _bump(reservation.claimant_id, User.late_returns)
-    reservation.overdue = False
     return _finish(reservation, "return", actor, notify=reservation.claimant_id)
 
 
@@ -761,14 +759,12 @@ def promote_waitlist(listing: Listing) -> list[Reservation]:
     for reservation in waiting:
         if not _fits_now(reservation, listing):
             continue
-        transitions.apply(reservation, "promote", None)
-        if listing.auto_confirm:
-            reservation.status, reservation.confirmed_at = "confirmed", clock.now()
-            # As for a claim confirmed at once: the one event says where the claim went.
-            reservation.events[-1].to_status = "confirmed"
+        if listing.auto_confirm:  # as a claim of it would be: confirmed at once
+            transitions.apply(reservation, "promote", None, lands_on="confirmed")
         else:
-            reservation.hold_expires_at = clock.now() + timedelta(
-                hours=_config("RESERVATION_HOLD_HOURS")
+            hold = timedelta(hours=_config("RESERVATION_HOLD_HOURS"))
+            transitions.apply(
+                reservation, "promote", None, also={"hold_expires_at": clock.now() + hold}
             )
         _notify((reservation.claimant_id,), "reservation_promoted", reservation, listing)
         promoted.append(reservation)

@@ -20,7 +20,8 @@ from typing import Any
 
 from marketplace import clock
 from marketplace.errors import Conflict, Forbidden
-from marketplace.reservations.models import Reservation, ReservationEvent
+from marketplace.reservations import records
+from marketplace.reservations.models import Reservation
 
 CLAIMANT, PROVIDER, STAFF, PLATFORM = "claimant", "provider", "coordinator", "platform"
 LOANS, HAND_OVERS = "lend", "give, donation, skill"
@@ -162,8 +163,22 @@ def _past(action: str) -> str:
     }.get(action, action)
 
 
-def apply(reservation: Reservation, action: str, actor: Any, note: str = "") -> Transition:
-    """Check who may make the transition, then make it and record it. ``actor`` None is the platform."""
+def apply(
+    reservation: Reservation,
+    action: str,
+    actor: Any,
+    note: str = "",
+    *,
+    lands_on: str | None = None,
+    also: dict[str, Any] | None = None,
+) -> Transition:
+    """Check who may make the transition, then make it and record it. ``actor`` None is the
+    platform.
+
+    One UPDATE writes the new status, the stamps that state carries and the columns in
+    ``also``; one INSERT adds the event. ``lands_on`` names where the claim goes when it goes
+    past the transition's target: a waitlisted claim of an auto-confirm listing that moves up
+    is confirmed at once, and its one event says so."""
     transition = find(action, reservation)
     roles = roles_of(actor, reservation) & transition.actors
     if not roles:
@@ -171,23 +186,25 @@ def apply(reservation: Reservation, action: str, actor: Any, note: str = "") -> 
     if roles <= transition.reason_required_from and not note.strip():
         raise Conflict("reason_required", "Say why (reason).")
     now = clock.now()
-    reservation.events.append(
-        ReservationEvent(
-            action=action,
-            from_status=reservation.status,
-            to_status=transition.target,
-            actor_id=actor.id if actor is not None else None,
-            at=now,
-            note=note,
-        )
+    target = lands_on or transition.target
+    records.record_event(
+        reservation,
+        action=action,
+        from_status=reservation.status,
+        to_status=target,
+        actor_id=actor.id if actor is not None else None,
+        at=now,
+        note=note,
     )
-    reservation.status = transition.target
-    reservation.updated_at = now
-    _stamp(reservation, transition.target, now, note)
+    records.write(
+        reservation,
+        {"status": target, "updated_at": now, **_stamps(target, now, note), **(also or {})},
+    )
     return transition
 
 
-def _stamp(reservation: Reservation, status: str, now: Any, note: str) -> None:
+def _stamps(status: str, now: Any, note: str) -> dict[str, Any]:
+    """The columns that say when the reservation reached ``status`` (and why it closed)."""
     column = {
         "confirmed": "confirmed_at",
         "picked_up": "picked_up_at",
@@ -195,10 +212,10 @@ def _stamp(reservation: Reservation, status: str, now: Any, note: str) -> None:
         "completed": "completed_at",
     }.get(status)
     if column:
-        setattr(reservation, column, now)
+        return {column: now}
     if status in ("declined", "cancelled", "expired", "no_show"):
-        reservation.closed_at = now
-        reservation.close_reason = note
+        return {"closed_at": now, "close_reason": note}
+    return {}
 
 
 def as_markdown() -> str:

@@ -1,0 +1,125 @@
+"""A transition is written with one UPDATE and one INSERT (``reservations.records``), and what a
+request answers with is what was stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from marketplace.extensions import db
+from marketplace.reservations import transitions
+from marketplace.reservations.models import Reservation
+from tests.factories import UserFactory
+from tests.listing_factories import ItemOfferFactory, LendOfferFactory
+from tests.reservation_factories import ReservationFactory, local_today
+from tests.reservations.helpers import NOW, act
+from tests.statements import statements_sent
+
+# endpoint: (who asks, kind of listing, status before, body)
+TRANSITIONS = {
+    "confirm": ("owner", "give", "pending", {}),
+    "decline": ("owner", "give", "pending", {"reason": "不方便"}),
+    "cancel": ("claimant", "give", "confirmed", {}),
+    "pickup": ("owner", "give", "confirmed", {}),
+    "no-show": ("owner", "give", "confirmed", {}),
+    "return": ("owner", "lend", "picked_up", {}),
+    "complete": ("claimant", "give", "picked_up", {}),
+}
+
+
+def writes_to(table: str, sent: list[str]) -> list[str]:
+    return [
+        statement
+        for statement in sent
+        if statement.startswith((f"UPDATE {table} ", f"INSERT INTO {table} "))
+    ]
+
+
+@pytest.mark.parametrize("endpoint", list(TRANSITIONS))
+def test_a_transition_writes_the_reservation_once_and_answers_with_what_it_stored(
+    app: Flask,
+    endpoint: str,
+    owner_client: Any,
+    claimant_client: Any,
+    owner: Any,
+    claimant: Any,
+) -> None:
+    asker, kind, status, body = TRANSITIONS[endpoint]
+    client = owner_client if asker == "owner" else claimant_client
+    listing = (ItemOfferFactory if kind == "give" else LendOfferFactory)(owner=owner)
+    starts = {"starts_on": local_today()} if kind == "lend" else {}
+    reservation = ReservationFactory(listing=listing, claimant=claimant, status=status, **starts)
+    reservation_id = reservation.id
+    code = {"code": reservation.pickup_code} if endpoint == "pickup" else {}
+
+    with statements_sent(app) as sent:
+        response = act(client, reservation_id, endpoint, **body, **code)
+
+    assert response.status_code == 200, response.json
+    assert [s.split()[0] for s in writes_to("reservations", sent)] == ["UPDATE"]
+    assert [s.split()[0] for s in writes_to("reservation_events", sent)] == ["INSERT"]
+    assert response.json == client.get(f"/api/v1/reservations/{reservation_id}").json
+    assert [event["action"] for event in response.json["events"]] == [
+        "claim",
+        endpoint.replace("-", "_"),
+    ]
+
+
+def test_a_claim_answers_with_the_history_it_stored(app: Flask, client_as: Any) -> None:
+    claimant = client_as(UserFactory())
+    listing_id = ItemOfferFactory().id
+
+    with statements_sent(app) as sent:
+        response = claimant.post(f"/api/v1/listings/{listing_id}/reservations", json={})
+
+    assert response.status_code == 201, response.json
+    assert len(writes_to("reservation_events", sent)) == 1
+    assert not [s for s in sent if s.startswith("SELECT") and "reservation_events" in s]
+    assert response.json == claimant.get(f"/api/v1/reservations/{response.json['id']}").json
+    assert [(e["action"], e["to_status"]) for e in response.json["events"]] == [
+        ("claim", "pending")
+    ]
+
+
+def test_an_event_recorded_while_the_history_is_not_loaded_is_read_with_the_rest(
+    app_ctx: Any,
+) -> None:
+    waiting_id = ReservationFactory(status="waitlisted").id
+    db.session.commit()
+    db.session.expunge_all()
+    reservation = db.session.get(Reservation, waiting_id)
+    assert reservation is not None
+
+    transitions.apply(reservation, "promote", None)
+
+    history = [(event.action, event.to_status, event.at) for event in reservation.events]
+    assert history == [("claim", "waitlisted", NOW), ("promote", "pending", NOW)]
+    db.session.commit()
+    db.session.expunge_all()
+    stored = db.session.get(Reservation, waiting_id)
+    assert stored is not None
+    assert [(event.action, event.to_status) for event in stored.events] == [
+        ("claim", "waitlisted"),
+        ("promote", "pending"),
+    ]
+    assert stored.status == "pending"
+
+
+def test_a_change_the_session_holds_is_written_before_the_transition(app_ctx: Any) -> None:
+    """A column set on the object before a transition is not lost to the transition's UPDATE,
+    and the transition's own columns win over an earlier value set for them."""
+    reservation = ReservationFactory(status="pending")
+    db.session.commit()
+    reservation.note = "改到周六"
+    reservation.close_reason = "待定"  # the transition writes its own
+
+    reservation_id = reservation.id
+    transitions.apply(reservation, "decline", reservation.listing.owner, "不方便")
+    db.session.commit()
+    db.session.expunge_all()
+
+    stored = db.session.get(Reservation, reservation_id)
+    assert stored is not None
+    assert (stored.note, stored.status, stored.close_reason) == ("改到周六", "declined", "不方便")
