@@ -1,18 +1,19 @@
 """A reservation's changes and its history, written with statements built once.
 
-A transition is one UPDATE of the reservation's row and one INSERT into its history; a claim
-adds the event of its creation. Both go out as plain statements rather than through the unit of
-work, whose flush costs several times the statements themselves on the paths every claim and
-cancel take. What they write goes into the session's copy of the rows, as the counter updates
-of ``capacity`` do, so the objects stay right for the response and for a commit that keeps them
-(``commit_keeping_objects``), and nothing is read back.
+A claim is one INSERT of the reservation and one of the event of its creation; a transition is
+one UPDATE of the reservation and one INSERT into its history. They go out as plain statements
+rather than through the unit of work, whose flush costs several times the statements themselves
+on the paths every claim and cancel take. What they write goes into the session's copy of the
+rows, as the counter updates of ``capacity`` do, so the objects stay right for the response and
+for a commit that keeps them (``commit_keeping_objects``), and nothing is read back.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, bindparam, inspect
+from sqlalchemy import Insert, Integer, bindparam, inspect
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -29,6 +30,38 @@ _UPDATE_RESERVATION = _RESERVATIONS.update().where(
 _INSERT_EVENT = _EVENTS.insert().returning(_EVENTS.c.id)
 
 
+def insert(reservation: Reservation) -> None:
+    """INSERT a new reservation. Its id and the defaults of the columns it leaves unset come
+    back, and it joins the session as if loaded from the database."""
+    set_columns = inspect(reservation).dict
+    given = {
+        column.key: set_columns[column.key]
+        for column in _RESERVATIONS.c
+        if column.key in set_columns
+    }
+    inserting = _inserting(frozenset(given))
+    row = db.session.execute(inserting.statement, given).one()
+    for name, value in zip(inserting.returned, row, strict=True):
+        setattr(reservation, name, value)
+    make_transient_to_detached(reservation)
+    db.session.add(reservation)
+
+
+class _Inserting(NamedTuple):
+    statement: Insert
+    returned: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=32)
+def _inserting(given: frozenset[str]) -> _Inserting:
+    """The INSERT of a reservation with the ``given`` columns set, returning the others. Built
+    once for each set: a claim of each kind of offer sets its own."""
+    returned = [column for column in _RESERVATIONS.c if column.key not in given]
+    return _Inserting(
+        _RESERVATIONS.insert().returning(*returned), tuple(column.key for column in returned)
+    )
+
+
 def write(reservation: Reservation, values: dict[str, Any]) -> None:
     """Set the reservation's columns to ``values``, in the database and in the session (where
     they replace any unwritten change to the same columns)."""
@@ -42,7 +75,7 @@ def record_event(reservation: Reservation, **values: Any) -> ReservationEvent:
 
     The new row joins the session as if loaded from the database, and the history in memory
     when that is loaded; when it is not, reading it loads the new event with the others."""
-    db.session.flush()  # the reservation's row first, should it not be written yet
+    db.session.flush()  # the reservation's row first, if it was only added to the session
     values = {"reservation_id": reservation.id, **values}
     event = ReservationEvent(id=db.session.execute(_INSERT_EVENT, values).scalar_one(), **values)
     make_transient_to_detached(event)

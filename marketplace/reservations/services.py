@@ -81,7 +81,8 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
     _refuse_over_quota(holding)
     request_id = _fulfilled_request(actor, request.request_id)
     reservation = Reservation(
-        listing=listing,
+        listing=listing,  # for the response; the row needs the id
+        listing_id=listing.id,
         claimant_id=actor.id,
         request_id=request_id,
         note=request.note,
@@ -92,10 +93,8 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
     )
     holds = _take_capacity(listing, request, reservation, holding)
     _open(reservation, listing, holds)
-    db.session.add(reservation)
     try:
-        # Before anything reads again: a query's autoflush would otherwise meet the refusal.
-        db.session.flush()
+        records.insert(reservation)
     except IntegrityError as exc:  # PostgreSQL's exclusion constraint on lending periods
         db.session.rollback()
         if "overlap" in str(exc.orig):

@@ -1,8 +1,10 @@
-"""A transition is written with one UPDATE and one INSERT (``reservations.records``), and what a
-request answers with is what was stored."""
+"""A claim is written with one INSERT of the reservation, a transition with one UPDATE, each
+with one INSERT of its event (``reservations.records``), and what a request answers with is
+what was stored."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +14,12 @@ from marketplace.extensions import db
 from marketplace.reservations import transitions
 from marketplace.reservations.models import Reservation
 from tests.factories import UserFactory
-from tests.listing_factories import ItemOfferFactory, LendOfferFactory
+from tests.listing_factories import (
+    DonationOfferFactory,
+    ItemOfferFactory,
+    LendOfferFactory,
+    SkillOfferFactory,
+)
 from tests.reservation_factories import ReservationFactory, local_today
 from tests.reservations.helpers import NOW, act
 from tests.statements import statements_sent
@@ -67,20 +74,46 @@ def test_a_transition_writes_the_reservation_once_and_answers_with_what_it_store
     ]
 
 
-def test_a_claim_answers_with_the_history_it_stored(app: Flask, client_as: Any) -> None:
+def claim_of(kind: str) -> tuple[Any, dict[str, Any]]:
+    """An offer of ``kind`` and the body of a claim of it."""
+    if kind == "lend":
+        starts_on = local_today() + timedelta(days=1)
+        return LendOfferFactory(), {
+            "starts_on": starts_on.isoformat(),
+            "ends_on": (starts_on + timedelta(days=2)).isoformat(),
+        }
+    if kind == "skill":
+        skill = SkillOfferFactory()
+        return skill, {"slot_id": skill.slots[0].id}
+    if kind == "donation":
+        donation = DonationOfferFactory(per_person_limit=None)
+        return donation, {"quantity": 3, "pickup_window_id": donation.pickup_windows[0].id}
+    return ItemOfferFactory(), {}
+
+
+@pytest.mark.parametrize("kind", ["give", "donation", "lend", "skill"])
+def test_a_claim_writes_one_row_and_answers_with_what_it_stored(
+    app: Flask, client_as: Any, kind: str
+) -> None:
     claimant = client_as(UserFactory())
-    listing_id = ItemOfferFactory().id
+    listing, body = claim_of(kind)
+    listing_id, status = listing.id, "confirmed" if listing.auto_confirm else "pending"
 
     with statements_sent(app) as sent:
-        response = claimant.post(f"/api/v1/listings/{listing_id}/reservations", json={})
+        response = claimant.post(f"/api/v1/listings/{listing_id}/reservations", json=body)
 
     assert response.status_code == 201, response.json
+    assert [s.split()[0] for s in writes_to("reservations", sent)] == ["INSERT"]
     assert len(writes_to("reservation_events", sent)) == 1
-    assert not [s for s in sent if s.startswith("SELECT") and "reservation_events" in s]
-    assert response.json == claimant.get(f"/api/v1/reservations/{response.json['id']}").json
-    assert [(e["action"], e["to_status"]) for e in response.json["events"]] == [
-        ("claim", "pending")
-    ]
+    assert not [s for s in sent if s.startswith("SELECT") and "FROM reservation_events" in s]
+    stored = claimant.get(f"/api/v1/reservations/{response.json['id']}").json
+    assert response.json == stored
+    assert (stored["quantity"], stored["overdue"], stored["close_reason"]) == (
+        3 if kind == "donation" else 1,
+        False,
+        "",
+    )
+    assert [(e["action"], e["to_status"]) for e in stored["events"]] == [("claim", status)]
 
 
 def test_an_event_recorded_while_the_history_is_not_loaded_is_read_with_the_rest(
