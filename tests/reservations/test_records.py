@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from marketplace.extensions import db
-from marketplace.reservations import transitions
+from marketplace.reservations import services, transitions
 from marketplace.reservations.models import Reservation
 from tests.factories import UserFactory
 from tests.listing_factories import (
@@ -156,3 +158,32 @@ def test_a_change_the_session_holds_is_written_before_the_transition(app_ctx: An
     stored = db.session.get(Reservation, reservation_id)
     assert stored is not None
     assert (stored.note, stored.status, stored.close_reason) == ("改到周六", "declined", "不方便")
+
+
+def test_a_claim_run_again_after_losing_a_race_late_in_it_is_stored_once(
+    client_as: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first run inserted its reservation and event, then lost a race: the second run starts
+    from a rolled-back session, which must not hold on to the first run's rows (SQLite even
+    hands their ids out again)."""
+    claimant = client_as(UserFactory())
+    item = ItemOfferFactory(quantity=2)
+    db.session.commit()
+    lost = []
+
+    def notify_losing_once(*args: Any, **kwargs: Any) -> None:
+        if not lost:
+            lost.append(True)
+            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        notify_provider(*args, **kwargs)
+
+    notify_provider = services._notify_provider
+    monkeypatch.setattr(services, "_notify_provider", notify_losing_once)
+
+    response = claimant.post(f"/api/v1/listings/{item.id}/reservations", json={})
+
+    assert response.status_code == 201, response.json
+    assert lost == [True]
+    assert response.json == claimant.get(f"/api/v1/reservations/{response.json['id']}").json
+    stored = db.session.scalars(select(Reservation).where(Reservation.listing_id == item.id))
+    assert [(r.id, len(r.events)) for r in stored] == [(response.json["id"], 1)]
