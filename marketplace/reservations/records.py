@@ -75,7 +75,7 @@ def record_event(reservation: Reservation, **values: Any) -> ReservationEvent:
 
     The new row joins the session as if loaded from the database, and the history in memory
     when that is loaded; when it is not, reading it loads the new event with the others."""
-    db.session.flush()  # the reservation's row first, if it was only added to the session
+    db.session.flush()  # what the session holds goes first, as before the ORM's own statements
     values = {"reservation_id": reservation.id, **values}
     event = ReservationEvent(id=db.session.execute(_INSERT_EVENT, values).scalar_one(), **values)
     make_transient_to_detached(event)
