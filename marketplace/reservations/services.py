@@ -748,7 +748,7 @@ def _cancel_one(
 
 def promote_waitlist(listing: Listing) -> list[Reservation]:
     """Move the oldest waitlisted claims that now fit to pending (or confirmed, for
-    auto-confirm listings), and tell their claimants. Flushes, never commits."""
+    auto-confirm listings), and tell their claimants. Writes as it goes, never commits."""
     promoted = []
     waiting = db.session.scalars(
         select(Reservation)
@@ -767,7 +767,6 @@ def promote_waitlist(listing: Listing) -> list[Reservation]:
             )
         _notify((reservation.claimant_id,), "reservation_promoted", reservation, listing)
         promoted.append(reservation)
-    db.session.flush()
     return promoted
 
 
