@@ -30,6 +30,11 @@ gunicorn runs 2 workers, one per core of the 2-core host the target was set on, 
 threads (``--threads``): a worker's threads take turns on its core while the others wait for the
 database, and the gthread worker keeps connections alive, where the sync worker (``--threads 1``)
 leaves its core idle during every database round trip and answers one request per connection.
+As the README deploys it, each worker listens on a socket of its own (``--reuse-port``) and the
+kernel spreads new connections across them. On one shared socket (``--shared-socket``, gunicorn's
+default) whichever worker wakes first accepts: the clients connect at once and keep their
+connections, so one worker was left with nearly all of them and the other idled. The table shows
+how the claim run's server CPU time split between the workers.
 
 The search index is kept by no one during the run (``MARKETPLACE_SEARCH_INDEXING=worker``, as a
 multi-process deployment runs it, without starting the worker), so Whoosh does not take part.
@@ -178,9 +183,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on ``port`` of 127.0.0.1 (Linux's /proc/net/tcp)."""
+    address = f"0100007F:{port:04X}"
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for line in lines if line.split()[1:4:2] == [address, "0A"])
+
+
 @contextmanager
 def gunicorn(
-    environment: dict[str, str], workers: int, threads: int, log: Path
+    environment: dict[str, str], workers: int, threads: int, log: Path, shared_socket: bool
 ) -> Iterator[tuple[int, int]]:
     """The server's port and its master's pid."""
     port = free_port()
@@ -193,6 +205,7 @@ def gunicorn(
         f"--bind=127.0.0.1:{port}",
         "--backlog=2048",
         "--log-level=warning",
+        *([] if shared_socket else ["--reuse-port"]),
         "wsgi:app",
     ]
     with log.open("wb") as output:
@@ -203,13 +216,18 @@ def gunicorn(
             stdout=output,
             stderr=subprocess.STDOUT,
         )
+    sockets = 1 if shared_socket else workers
     try:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
                 raise SystemExit(f"gunicorn exited:\n{log.read_text()}")
             try:
-                if Client(port).request("GET", "/api/v1/places")[0] == 200:
+                # Every worker listening, or the first clients would all meet the first one.
+                if (
+                    listening_sockets(port) == sockets
+                    and Client(port).request("GET", "/api/v1/places")[0] == 200
+                ):
                     break
             except OSError:
                 if time.monotonic() > deadline:
@@ -411,6 +429,14 @@ def cpu_between(
     }
 
 
+def worker_cpu_between(
+    before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
+) -> list[float]:
+    """CPU seconds of each gunicorn worker, busiest first."""
+    app = after["app"]
+    return sorted((used - before["app"].get(pid, 0.0) for pid, used in app.items()), reverse=True)
+
+
 # --- oversells -----------------------------------------------------------------------------------
 
 
@@ -489,6 +515,7 @@ class Run:
     oversold: dict[str, int]
     load: tuple[float, float]
     cpu: dict[str, dict[str, float]]
+    worker_cpu: list[float]  # of the claim run, per worker
 
     def unexpected(self) -> Counter[str]:
         expected = {"claim 201", "claim 409 sold_out", "cancel 200", "read 200"}
@@ -528,6 +555,9 @@ class Run:
                 f"{self.cpu['trivial']['app'] * 1000 / max(1, len(read)):.2f}"
             ),
             "claims/s with all CPUs for the server": f"{ceiling:.0f}",
+            "server CPU s per worker (claim run)": " / ".join(
+                f"{seconds:.1f}" for seconds in self.worker_cpu
+            ),
             "load average before/after": f"{self.load[0]:.1f} / {self.load[1]:.1f}",
         }
 
@@ -568,7 +598,9 @@ def bench(database: str, arguments: argparse.Namespace) -> Run:
             )
             log = workdir / "gunicorn.log"
             load_before = os.getloadavg()[0]
-            with gunicorn(environment, arguments.workers, arguments.threads, log) as server:
+            with gunicorn(
+                environment, arguments.workers, arguments.threads, log, arguments.shared_socket
+            ) as server:
                 port, meter = server[0], CpuMeter(server[1], database_url)
                 started = meter.snapshot()
                 trivial, trivial_seconds = drive(
@@ -579,10 +611,11 @@ def bench(database: str, arguments: argparse.Namespace) -> Run:
                 claims, claim_seconds = drive(
                     arguments.clients, arguments.seconds, claim_and_cancel(port, seed)
                 )
+                ended = meter.snapshot()
                 cpu = {
                     "trivial": cpu_between(started, between),
                     "claims": {
-                        **cpu_between(between, meter.snapshot()),
+                        **cpu_between(between, ended),
                         "clients": time.process_time() - load_started,
                     },
                 }
@@ -595,6 +628,7 @@ def bench(database: str, arguments: argparse.Namespace) -> Run:
                 oversells(database_url, seed),
                 (load_before, os.getloadavg()[0]),
                 cpu,
+                worker_cpu_between(between, ended),
             )
             problems = [
                 line
@@ -652,6 +686,12 @@ def parse_arguments() -> argparse.Namespace:
         default=4,
         help="threads per worker (default 4: gunicorn's gthread worker; 1: its sync worker)",
     )
+    parser.add_argument(
+        "--shared-socket",
+        action="store_true",
+        help="let the workers accept from one shared socket (gunicorn's default) instead of "
+        "a socket each",
+    )
     parser.add_argument("--listings", type=int, default=16, help="donations to claim from")
     parser.add_argument("--quantity", type=int, default=2, help="units of each donation")
     arguments = parser.parse_args()
@@ -671,7 +711,9 @@ def main() -> int:
             print(f"{database}: unexpected answers {dict(run.unexpected())}")
     print(
         f"\n{arguments.clients} clients; gunicorn {arguments.workers} workers x "
-        f"{arguments.threads} threads on 127.0.0.1; {arguments.listings} donations x "
+        f"{arguments.threads} threads on 127.0.0.1 "
+        f"({'one shared socket' if arguments.shared_socket else 'a socket each'}); "
+        f"{arguments.listings} donations x "
         f"{arguments.quantity} units; claim+cancel for {arguments.seconds:g}s, trivial GET for "
         f"{arguments.trivial_seconds:g}s; {os.cpu_count()} CPUs"
     )

@@ -3,7 +3,9 @@
 The threaded tests share one Python process; here the claims arrive over HTTP at separate
 processes, each with its own connections, so nothing in-process (the GIL, a shared pool) can be
 what keeps the count right: only the database can. The server runs the testing configuration on
-the suite's database and listens on 127.0.0.1 only.
+the suite's database and listens on 127.0.0.1 only, with a socket per worker as the README
+deploys it, and its access log names the process that answered each claim, so the test knows
+that every worker took part.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -45,6 +48,9 @@ CLIENTS = 50
 UNITS = 5
 ROUNDS = 3
 STARTUP_SECONDS = 60
+# gunicorn's access log: the worker's pid (as <pid>), the status and the request line.
+ACCESS_LOG_FORMAT = "answered by %(p)s: %(s)s %(r)s"
+CLAIM_ANSWER = re.compile(r"^answered by <(\d+)>: \d+ POST /api/v1/listings/\d+/reservations ")
 
 
 def free_port() -> int:
@@ -62,13 +68,21 @@ def get(port: int, path: str) -> int:
         connection.close()
 
 
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on ``port`` of 127.0.0.1 (Linux's /proc/net/tcp)."""
+    address = f"0100007F:{port:04X}"
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for line in lines if line.split()[1:4:2] == [address, "0A"])
+
+
 def wait_until_serving(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    """Wait until every worker listens on its socket and the server answers."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
         try:
-            if get(port, "/api/v1/places") == 200:
+            if listening_sockets(port) == WORKERS and get(port, "/api/v1/places") == 200:
                 return
         except OSError:
             pass
@@ -95,7 +109,10 @@ def server(committed: Flask, database_url: str, tmp_path: Path) -> Iterator[tupl
         f"--workers={WORKERS}",
         f"--threads={THREADS_PER_WORKER}",
         f"--bind=127.0.0.1:{port}",
+        "--reuse-port",
         "--log-level=warning",
+        "--access-logfile=-",
+        f"--access-logformat={ACCESS_LOG_FORMAT}",
         "wsgi:app",
     ]
     with log.open("wb") as output:
@@ -164,3 +181,13 @@ def test_fifty_clients_claiming_five_units_through_gunicorn_get_five(
         with committed.app_context():
             assert_units_kept(listing_id)
     assert "Traceback" not in log.read_text()
+    assert len(claims_answered_by_process(log)) == WORKERS
+
+
+def claims_answered_by_process(log: Path) -> Counter[int]:
+    """How many claims each gunicorn worker answered, by its pid."""
+    return Counter(
+        int(match[1])
+        for line in log.read_text().splitlines()
+        if (match := CLAIM_ANSWER.match(line))
+    )
