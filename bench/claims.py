@@ -18,7 +18,9 @@ than it had. The oversell count must be 0.
 
 Besides rates and latencies it prints the CPU time per claim or cancel request of the gunicorn
 workers, of the PostgreSQL backends serving them and of this script's own clients, which share
-the host's CPUs with the server.
+the host's CPUs with the server. Hosts of the same size differ in speed from day to day, so it
+first times a fixed pure-Python workload on this one: figures from two hosts compare only
+alongside it.
 
     .venv/bin/python bench/claims.py --clients 32 --seconds 10 --database both
 
@@ -700,8 +702,28 @@ def parse_arguments() -> argparse.Namespace:
     return arguments
 
 
+def reference_workload_ms(rounds: int = 5) -> float:
+    """Milliseconds this host takes for a fixed pure-Python workload (loops, dicts, strings),
+    best of ``rounds``: how fast the interpreter runs here, for comparing hosts."""
+
+    def workload() -> int:
+        counts: dict[str, int] = {}
+        for number in range(300_000):
+            key = f"k{number % 1000}"
+            counts[key] = counts.get(key, 0) + number
+        return sum(counts.values())
+
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        workload()
+        timings.append(time.perf_counter() - started)
+    return min(timings) * 1000
+
+
 def main() -> int:
     arguments = parse_arguments()
+    reference_ms = reference_workload_ms()
     databases = ("sqlite", "postgresql") if arguments.database == "both" else (arguments.database,)
     runs = []
     for database in databases:
@@ -717,6 +739,7 @@ def main() -> int:
         f"{arguments.quantity} units; claim+cancel for {arguments.seconds:g}s, trivial GET for "
         f"{arguments.trivial_seconds:g}s; {os.cpu_count()} CPUs"
     )
+    print(f"this host runs the reference Python workload in {reference_ms:.0f} ms (best of 5)")
     if "postgresql" in databases:
         print(f"the service reaches PostgreSQL over {postgresql_transport(arguments.postgresql)}")
     print_table(runs)
