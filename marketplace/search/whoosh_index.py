@@ -66,6 +66,8 @@ from marketplace.search.index import (
 logger = logging.getLogger("marketplace.search")
 
 CURRENT_FILE = "CURRENT"
+# Tries at opening an index whose files a committing writer deleted meanwhile (see _open).
+OPEN_ATTEMPTS = 3
 MARK_FILE = "MARK"
 # Distinct filters (combinations of side, kind, category, place, availability) whose documents
 # a searcher keeps; more are rare, and the set starts again when full.
@@ -330,6 +332,19 @@ class WhooshIndex:
         return name
 
     def _open(self, generation: str) -> whoosh_index.Index:
+        """The generation's Whoosh index. Opening it lists the index's files, then reads the
+        newest table of contents; a writer that commits in between deletes the version it
+        replaced, so a file gone missing means trying again, which finds the newer version.
+        (Whoosh retries the same race itself when it opens a reader, but not here.)"""
+        for _ in range(OPEN_ATTEMPTS - 1):
+            try:
+                return self._open_once(generation)
+            except IndexUnavailable as exc:
+                if not isinstance(exc.__cause__, FileNotFoundError):
+                    raise
+        return self._open_once(generation)
+
+    def _open_once(self, generation: str) -> whoosh_index.Index:
         try:
             return whoosh_index.open_dir(str(self.root / generation))
         except Exception as exc:  # missing, truncated or corrupt files all end here

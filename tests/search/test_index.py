@@ -1,7 +1,8 @@
 """The Whoosh index on its own: what makes a rebuild and a search fast must not change what
 they find. A rebuild in several segments answers exactly as one segment does, the one-pass
 analysis gives the same terms as the three separate ones, and filters worked out once per
-searcher follow every write."""
+searcher follow every write. A reader that opens the index while another process commits to it
+reads the newer version."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import TEXT
+from whoosh.index import TOC
 
 from marketplace.search import whoosh_index
 from marketplace.search.analysis import Terms, char_terms, pinyin_terms, terms, word_terms
@@ -230,3 +232,30 @@ def test_postings_read_a_block_at_a_time_are_those_whoosh_steps_through(tmp_path
     assert any(reader.has_deletions() for reader in readers)
     assert len(read_all) > 300 and {weight for _document, weight in read_all} == {3.0, 6.0}
     index.close()
+
+
+def test_a_reader_opening_the_index_while_another_process_commits_reads_the_new_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Whoosh finds the newest table of contents by listing the files, then reads it. Here
+    another writer commits in between, which deletes the table the reader was about to read."""
+    reader, writer = WhooshIndex(tmp_path), WhooshIndex(tmp_path)
+    reader.rebuild(DOCUMENTS[:3])
+    newest_version = TOC._latest_generation
+    lookups = []
+
+    def another_process_commits_after_the_first_lookup(storage: Any, indexname: str) -> int:
+        version = newest_version(storage, indexname)
+        lookups.append(version)
+        if len(lookups) == 1:
+            writer.write(lambda _mark: ([_document(8, "电钻 充电器")], [], {}))
+        return version
+
+    monkeypatch.setattr(TOC, "_latest_generation", another_process_commits_after_the_first_lookup)
+
+    found = _found(reader, "电钻")
+
+    assert found == [1, 8]
+    assert lookups[0] < lookups[-1]
+    reader.close()
+    writer.close()
