@@ -35,8 +35,9 @@ leaves its core idle during every database round trip and answers one request pe
 As the README deploys it, each worker listens on a socket of its own (``--reuse-port``) and the
 kernel spreads new connections across them. On one shared socket (``--shared-socket``, gunicorn's
 default) whichever worker wakes first accepts: the clients connect at once and keep their
-connections, so one worker was left with nearly all of them and the other idled. The table shows
-how the claim run's server CPU time split between the workers.
+connections, so one worker held nearly all of them, and the trivial GETs ran on about one core.
+(Claims kept both workers busy even so: the few clients of the other worker were answered that
+much sooner.) The table shows how the claim run's server CPU time split between the workers.
 
 The search index is kept by no one during the run (``MARKETPLACE_SEARCH_INDEXING=worker``, as a
 multi-process deployment runs it, without starting the worker), so Whoosh does not take part.
