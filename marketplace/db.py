@@ -1,5 +1,5 @@
-"""Declarative base, naming convention, UTC timestamps, engine tuning, row locking and how
-requests end their transactions."""
+"""Declarative base, naming convention, UTC timestamps, engine tuning, row locking, writes sent
+together and how requests end their transactions."""
 
 from __future__ import annotations
 
@@ -11,11 +11,23 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 from flask import has_request_context, request
-from sqlalchemy import ColumnElement, DateTime, Engine, MetaData, Row, bindparam, event, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    DateTime,
+    Engine,
+    Executable,
+    MetaData,
+    Row,
+    Table,
+    bindparam,
+    event,
+    select,
+)
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, joinedload, registry
 from sqlalchemy.types import TypeDecorator
@@ -97,6 +109,7 @@ def configure_engine(engine: Engine, busy_timeout_seconds: int) -> None:
         _configure_sqlite(engine, busy_timeout_seconds)
     elif engine.dialect.name == "postgresql":
         _note_writes(engine)
+    _send_deferred_writes(engine)
 
 
 # A connection's info key: its transaction changed something, or may have (a statement failed).
@@ -133,6 +146,192 @@ def _note_writes(engine: Engine) -> None:
 def _first_word(statement: str) -> str:
     words = statement[:40].split(None, 1)
     return words[0].upper() if words else ""
+
+
+# --- writes sent together ------------------------------------------------------------------------
+
+# A connection's info key: the plain writes waiting for the transaction's next statement.
+_DEFERRED = "marketplace.deferred_writes"
+# This many waiting writes go out at once, so that a statement never grows without bound.
+MOST_DEFERRED_WRITES = 8
+# An execution option: the statement reads nothing the waiting writes change, so they may wait
+# on past it for the next statement (``insert_carrying``).
+PASSES_DEFERRED_WRITES = "marketplace_passes_deferred_writes"
+
+
+class _Shape(NamedTuple):
+    """What a deferred write's statement looks like: the table, the columns it sets, and
+    whether it updates the row with a given id (else it inserts one)."""
+
+    table: Table
+    columns: tuple[str, ...]
+    updates: bool
+
+
+class _Write(NamedTuple):
+    shape: _Shape
+    parameters: dict[str, Any]  # by column name; an update's row id under "where_id"
+    row_id: Any = None
+
+
+def defer_insert(table: Table, values: dict[str, Any], session: Any = None) -> None:
+    """INSERT a row that nothing reads back in this transaction (an event's notification, a
+    search outbox row), with the transaction's next statement rather than on its own.
+
+    On PostgreSQL every statement is a round trip, and a data-modifying CTE lets one statement
+    make several writes: the waiting writes ride with the next statement that can carry them
+    (``insert_carrying``). Any other statement, and the commit, first sends them on their own,
+    so no read in the transaction misses them; a rollback drops them. SQLite, which runs in the
+    process and has no such CTEs, sends them one by one at those same moments. ``session``:
+    the one whose transaction writes (by default the app's)."""
+    shape = _Shape(table, tuple(values), updates=False)
+    _write_statement(shape, _CARRIER)  # built now, so that a wrong shape fails here
+    _defer(_Write(shape, values), session)
+
+
+def defer_update(table: Table, row_id: Any, values: dict[str, Any]) -> None:
+    """UPDATE one row by its id, as ``defer_insert`` sends an INSERT."""
+    shape = _Shape(table, tuple(values), updates=True)
+    _defer(_Write(shape, {**values, "where_id": row_id}, row_id), None)
+
+
+def _defer(write: _Write, session: Any) -> None:
+    from marketplace.extensions import db
+
+    connection = (session or db.session()).connection()
+    waiting = connection.info.setdefault(_DEFERRED, [])
+    if write.shape.updates and any(
+        other.shape.table is write.shape.table and other.row_id == write.row_id for other in waiting
+    ):
+        # One statement may not change a row twice: the earlier change goes out first.
+        _send_waiting(connection)
+        waiting = connection.info.setdefault(_DEFERRED, [])
+    waiting.append(write)
+    connection.info[_WROTE] = True  # the transaction must not be committed as read-only
+    if len(waiting) >= MOST_DEFERRED_WRITES:
+        _send_waiting(connection)
+
+
+def insert_carrying(
+    table: Table, values: dict[str, Any], returning: tuple[Any, ...] = ()
+) -> CursorResult[Any]:
+    """INSERT a row into ``table`` with the deferred writes, in one statement on PostgreSQL,
+    returning the ``returning`` columns of the new row. For a row whose INSERT reads none of
+    the rows those writes change: the parts of one statement all see the database as it was
+    before any of them ran."""
+    from marketplace.extensions import db
+
+    connection = db.session.connection()
+    statement = _carrier(_Shape(table, tuple(values), updates=False), returning)
+    parameters = _prefixed(_CARRIER, values)
+    waiting = connection.info.pop(_DEFERRED, None)
+    if not waiting:
+        return connection.execute(statement, parameters)
+    return _execute_with(connection, statement, parameters, waiting)
+
+
+def _send_waiting(connection: Any) -> None:
+    waiting = connection.info.pop(_DEFERRED, None)
+    if not waiting:
+        return
+    if connection.dialect.name != "postgresql":
+        for write in waiting:
+            _send_alone(connection, write)
+        return
+    first, *rest = waiting
+    statement = _write_statement(first.shape, _CARRIER)
+    _execute_with(connection, statement, _prefixed(_CARRIER, first.parameters), rest)
+
+
+def _send_alone(connection: Any, write: _Write) -> None:
+    statement = _write_statement(write.shape, _CARRIER)
+    connection.execute(statement, _prefixed(_CARRIER, write.parameters))
+
+
+def _execute_with(
+    connection: Any, statement: Executable, parameters: dict[str, Any], writes: list[_Write]
+) -> CursorResult[Any]:
+    if connection.dialect.name != "postgresql":
+        for write in writes:
+            _send_alone(connection, write)
+        return connection.execute(statement, parameters)
+    combined = _carrying(statement, tuple(write.shape for write in writes))
+    every = dict(parameters)
+    for position, write in enumerate(writes):
+        every.update(_prefixed(_prefix(position), write.parameters))
+    return connection.execute(combined, every)
+
+
+# Every parameter of a combined statement has a prefix no column name has: a parameter named
+# like a column of a table that a part of the statement writes would be written there too.
+_CARRIER = "row_"
+
+
+def _prefix(position: int) -> str:
+    return f"write{position}_"
+
+
+def _prefixed(prefix: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    return {prefix + name: value for name, value in parameters.items()}
+
+
+@functools.lru_cache(maxsize=32)
+def _carrier(shape: _Shape, returning: tuple[Any, ...]) -> Executable:
+    statement = _write_statement(shape, _CARRIER)
+    return statement.returning(*returning) if returning else statement  # type: ignore[attr-defined]
+
+
+@functools.lru_cache(maxsize=128)
+def _write_statement(shape: _Shape, prefix: str) -> Executable:
+    # Built once per shape (and place in a combined statement).
+    columns = shape.table.c
+    values = {name: bindparam(prefix + name, type_=columns[name].type) for name in shape.columns}
+    if not shape.updates:
+        # Column defaults are not applied to an INSERT that is a part of another statement.
+        defaulted = [c.key for c in columns if c.default is not None and c.key not in values]
+        if defaulted:
+            raise ValueError(f"a deferred INSERT into {shape.table.name} must set {defaulted}")
+        return shape.table.insert().values(values).inline()  # no new id to return
+    key = columns.id
+    where = key == bindparam(prefix + "where_id", type_=key.type)
+    return shape.table.update().where(where).values(values)
+
+
+@functools.lru_cache(maxsize=128)
+def _carrying(statement: Executable, shapes: tuple[_Shape, ...]) -> Executable:
+    """``statement`` with the writes of ``shapes`` as data-modifying CTEs. Built once for each
+    statement and sequence of shapes: a claim or a cancel repeats the same few."""
+    writes = [
+        _write_statement(shape, _prefix(position)).cte(f"write{position}")  # type: ignore[attr-defined]
+        for position, shape in enumerate(shapes)
+    ]
+    return statement.add_cte(*writes)  # type: ignore[attr-defined]
+
+
+def _send_deferred_writes(engine: Engine) -> None:
+    """Deferred writes go out before any other statement and before the commit; a rollback,
+    or a new transaction, drops what is left of them."""
+
+    @event.listens_for(engine, "before_execute")
+    def before_statement(
+        connection: Any, _statement: Any, _multi: Any, _params: Any, options: Any
+    ) -> None:
+        if connection.info.get(_DEFERRED) and not options.get(PASSES_DEFERRED_WRITES):
+            _send_waiting(connection)
+
+    @event.listens_for(engine, "commit")
+    def before_commit(connection: Any) -> None:
+        if connection.info.get(_DEFERRED):
+            _send_waiting(connection)
+
+    @event.listens_for(engine, "rollback")
+    @event.listens_for(engine, "begin")
+    def drop_waiting(connection: Any) -> None:
+        connection.info.pop(_DEFERRED, None)
+
+    @event.listens_for(engine, "checkin")
+    def drop_waiting_on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info.pop(_DEFERRED, None)  # a connection handed back mid-transaction
 
 
 def end_transaction() -> None:

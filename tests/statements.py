@@ -38,3 +38,25 @@ def count_statements(app: Flask, request: Callable[[], Any]) -> list[str]:
     with statements_sent(app) as sent:
         request()
     return sent
+
+
+def one_by_one(sent: list[str]) -> list[str]:
+    """The statements with each data-modifying CTE of a WITH clause split out before the
+    statement that carried it (``marketplace.db.insert_carrying``), so that a test can look at
+    every write on its own."""
+    return [part for statement in sent for part in _parts(statement)]
+
+
+def _parts(statement: str) -> list[str]:
+    parts = []
+    rest = statement
+    while rest.startswith(("WITH ", ", ")) and " AS (" in rest:
+        start = rest.index(" AS (") + len(" AS (")
+        depth = 1
+        end = start
+        while depth:
+            depth += {"(": 1, ")": -1}.get(rest[end], 0)
+            end += 1
+        parts.append(rest[start : end - 1].strip())
+        rest = rest[end:].lstrip()
+    return [*parts, rest.lstrip(", ")]

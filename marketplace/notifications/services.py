@@ -7,20 +7,20 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from marketplace import clock
+from marketplace.db import defer_insert
 from marketplace.errors import NotFound
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
-
-_INSERT_NOTIFICATION = Notification.__table__.insert()
 
 
 def queue(user_id: int, kind: str, **payload: Any) -> None:
     """Record a notification in the current transaction; it exists only if that commits.
 
-    A plain INSERT built once, sent at once: nothing reads the new row back in the
-    transaction, and as an object it would add to the flush of every claim and cancel."""
-    db.session.execute(
-        _INSERT_NOTIFICATION,
+    A plain INSERT, sent with the transaction's next statement (``defer_insert``): nothing
+    reads the new row back in the transaction, and as an object it would add to the flush of
+    every claim and cancel."""
+    defer_insert(
+        Notification.__table__,
         {"user_id": user_id, "kind": kind, "payload": payload, "created_at": clock.now()},
     )
 

@@ -6,6 +6,11 @@ rather than through the unit of work, whose flush costs several times the statem
 on the paths every claim and cancel take. What they write goes into the session's copy of the
 rows, as the counter updates of ``capacity`` do, so the objects stay right for the response and
 for a commit that keeps them (``commit_keeping_objects``), and nothing is read back.
+
+The event's INSERT carries the writes deferred before it (``insert_carrying``): on
+PostgreSQL a transition's UPDATE, a notification or a search outbox row goes out in the same
+statement. A claim's INSERT lets them wait past it for the event. Neither reads a row those
+writes change.
 """
 
 from __future__ import annotations
@@ -13,21 +18,16 @@ from __future__ import annotations
 import functools
 from typing import Any, NamedTuple
 
-from sqlalchemy import Insert, Integer, bindparam, inspect
+from sqlalchemy import Insert, inspect
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from marketplace.db import PASSES_DEFERRED_WRITES, defer_update, insert_carrying
 from marketplace.extensions import db
 from marketplace.reservations.models import Reservation, ReservationEvent
 
 _RESERVATIONS = Reservation.__table__
 _EVENTS = ReservationEvent.__table__
-
-# The SET clause comes from the parameters' names: the columns a transition writes.
-_UPDATE_RESERVATION = _RESERVATIONS.update().where(
-    _RESERVATIONS.c.id == bindparam("reservation_key", type_=Integer)
-)
-_INSERT_EVENT = _EVENTS.insert().returning(_EVENTS.c.id)
 
 
 def insert(reservation: Reservation) -> None:
@@ -57,15 +57,19 @@ def _inserting(given: frozenset[str]) -> _Inserting:
     """The INSERT of a reservation with the ``given`` columns set, returning the others. Built
     once for each set: a claim of each kind of offer sets its own."""
     returned = [column for column in _RESERVATIONS.c if column.key not in given]
-    return _Inserting(
-        _RESERVATIONS.insert().returning(*returned), tuple(column.key for column in returned)
+    statement = (
+        _RESERVATIONS.insert()
+        .returning(*returned)
+        .execution_options(**{PASSES_DEFERRED_WRITES: True})
     )
+    return _Inserting(statement, tuple(column.key for column in returned))
 
 
 def write(reservation: Reservation, values: dict[str, Any]) -> None:
-    """Set the reservation's columns to ``values``, in the database and in the session (where
-    they replace any unwritten change to the same columns)."""
-    db.session.execute(_UPDATE_RESERVATION, {"reservation_key": reservation.id, **values})
+    """Set the reservation's columns to ``values``, in the session at once (where they replace
+    any unwritten change to the same columns) and in the database with the transaction's next
+    statement (``defer_update``)."""
+    defer_update(_RESERVATIONS, reservation.id, values)
     for name, value in values.items():
         set_committed_value(reservation, name, value)
 
@@ -77,7 +81,8 @@ def record_event(reservation: Reservation, **values: Any) -> ReservationEvent:
     when that is loaded; when it is not, reading it loads the new event with the others."""
     db.session.flush()  # what the session holds goes first, as before the ORM's own statements
     values = {"reservation_id": reservation.id, **values}
-    event = ReservationEvent(id=db.session.execute(_INSERT_EVENT, values).scalar_one(), **values)
+    new_id = insert_carrying(_EVENTS, values, returning=(_EVENTS.c.id,)).scalar_one()
+    event = ReservationEvent(id=new_id, **values)
     make_transient_to_detached(event)
     db.session.add(event)
     if "events" not in inspect(reservation).unloaded:

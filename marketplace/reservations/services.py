@@ -102,6 +102,7 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
                 "overlap", "Someone has already booked the item for some of those days."
             ) from exc
         raise
+    _notify_provider(reservation)  # first: it goes out with the event (see records)
     records.record_event(
         reservation,
         action="claim",
@@ -112,7 +113,6 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
         note="",
     )
     capacity.follow_capacity(listing)
-    _notify_provider(reservation)
     reservation_changed.send(reservation, action="claim", actor=actor)
     commit_keeping_objects()
     return reservation

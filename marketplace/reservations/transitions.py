@@ -186,19 +186,20 @@ def apply(
     if roles <= transition.reason_required_from and not note.strip():
         raise Conflict("reason_required", "Say why (reason).")
     now = clock.now()
-    target = lands_on or transition.target
+    source, target = reservation.status, lands_on or transition.target
+    # The UPDATE first: it waits for the event's INSERT and goes out with it (see records).
+    records.write(
+        reservation,
+        {"status": target, "updated_at": now, **_stamps(target, now, note), **(also or {})},
+    )
     records.record_event(
         reservation,
         action=action,
-        from_status=reservation.status,
+        from_status=source,
         to_status=target,
         actor_id=actor.id if actor is not None else None,
         at=now,
         note=note,
-    )
-    records.write(
-        reservation,
-        {"status": target, "updated_at": now, **_stamps(target, now, note), **(also or {})},
     )
     return transition
 

@@ -19,6 +19,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from marketplace import clock
+from marketplace.db import defer_insert
 from marketplace.listings.models import Listing, ListingSlot, PickupWindow
 from marketplace.places.models import Place
 from marketplace.search.models import SearchOutbox
@@ -82,21 +83,25 @@ def _listings_under(session: Session, place: Place) -> list[int]:
 
 
 # Built once: rows are written with a plain INSERT on the flush's connection, not as objects
-# for the flush to sort and write (a claim or a cancel writes one). Inline: nothing reads the
-# new ids, so PostgreSQL is not asked to return them.
+# for the flush to sort and write. Inline: nothing reads the new ids, so PostgreSQL is not asked
+# to return them.
 _INSERT_ROW = SearchOutbox.__table__.insert().inline()
 
 
 def record_listing_changes(session: Session, listing_ids: set[int]) -> None:
     """Rows for these listings in the session's transaction, one per listing per transaction:
-    written by the flush hooks above, and by writers of changes the unit of work never sees."""
+    written by the flush hooks above, and by writers of changes the unit of work never sees.
+    One row (a claim or a cancel that changed a listing's status) goes out with the
+    transaction's next statement (``defer_insert``); many at once in one INSERT of their own."""
     new_ids = sorted(listing_ids - session.info.get("search_outbox_pending", set()))
     if not new_ids:
         return
     now = clock.now()
-    session.connection().execute(
-        _INSERT_ROW, [{"listing_id": listing_id, "created_at": now} for listing_id in new_ids]
-    )
+    rows = [{"listing_id": listing_id, "created_at": now} for listing_id in new_ids]
+    if len(rows) == 1:
+        defer_insert(SearchOutbox.__table__, rows[0], session)
+    else:
+        session.connection().execute(_INSERT_ROW, rows)
     session.info.setdefault("search_outbox_pending", set()).update(new_ids)
 
 

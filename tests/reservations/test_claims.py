@@ -39,7 +39,7 @@ from tests.reservations.helpers import (
     stored_listing,
     stored_slot,
 )
-from tests.statements import statements_sent
+from tests.statements import one_by_one, statements_sent
 
 
 def tomorrow() -> Any:
@@ -99,7 +99,7 @@ def test_taking_the_last_unit_and_freeing_it_change_the_listing_in_one_update_ea
         assert act(claimant_client, response.json["id"], "cancel").status_code == 200
     assert status() == "open"
 
-    for sent in (claimed, cancelled):
+    for sent in (one_by_one(claimed), one_by_one(cancelled)):
         listing_updates = [s for s in sent if s.startswith("UPDATE listings")]
         assert len(listing_updates) == 1, listing_updates
         assert "status" in listing_updates[0]

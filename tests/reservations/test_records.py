@@ -24,7 +24,7 @@ from tests.listing_factories import (
 )
 from tests.reservation_factories import ReservationFactory, local_today
 from tests.reservations.helpers import NOW, act
-from tests.statements import statements_sent
+from tests.statements import one_by_one, statements_sent
 
 # endpoint: (who asks, kind of listing, status before, body)
 TRANSITIONS = {
@@ -39,9 +39,10 @@ TRANSITIONS = {
 
 
 def writes_to(table: str, sent: list[str]) -> list[str]:
+    """The writes to ``table``, each on its own, also where one statement carried several."""
     return [
         statement
-        for statement in sent
+        for statement in one_by_one(sent)
         if statement.startswith((f"UPDATE {table} ", f"INSERT INTO {table} "))
     ]
 
@@ -74,6 +75,40 @@ def test_a_transition_writes_the_reservation_once_and_answers_with_what_it_store
         "claim",
         endpoint.replace("-", "_"),
     ]
+
+
+def carried_together(sent: list[str], *writes: str) -> bool:
+    """Whether one statement sent all of ``writes`` ("UPDATE reservations", ...)."""
+    return any(all(f"{write} " in statement for write in writes) for statement in sent)
+
+
+def test_on_postgresql_a_claim_and_its_cancel_send_their_last_writes_with_the_event(
+    app: Flask, claimant_client: Any, owner: Any
+) -> None:
+    with app.app_context():
+        dialect = db.engine.dialect.name
+    if dialect != "postgresql":
+        pytest.skip("SQLite runs in the process: each write is a call, not a round trip")
+    listing_id = ItemOfferFactory(owner=owner, quantity=1).id
+
+    with statements_sent(app) as claimed:
+        response = claimant_client.post(f"/api/v1/listings/{listing_id}/reservations", json={})
+    with statements_sent(app) as cancelled:
+        assert act(claimant_client, response.json["id"], "cancel").status_code == 200
+
+    assert response.status_code == 201, response.json
+    # The claim took the last unit (the listing's status and its search outbox row changed).
+    assert carried_together(
+        claimed,
+        "INSERT INTO reservation_events",
+        "INSERT INTO notifications",
+        "INSERT INTO search_outbox",
+    ), claimed
+    assert carried_together(cancelled, "INSERT INTO reservation_events", "UPDATE reservations"), (
+        cancelled
+    )
+    assert carried_together(cancelled, "INSERT INTO notifications", "INSERT INTO search_outbox")
+    assert len(claimed) == len(cancelled) == 8, (claimed, cancelled)  # with BEGIN and COMMIT
 
 
 def claim_of(kind: str) -> tuple[Any, dict[str, Any]]:
