@@ -28,10 +28,13 @@ PostgreSQL is reached over its Unix socket when there is one (``--postgresql`` c
 server or TCP), as a service on the same host as its database connects: every statement is a
 round trip, and a round trip over the socket costs both sides less CPU than TCP over loopback.
 
-gunicorn runs 2 workers, one per core of the 2-core host the target was set on, each with 4
-threads (``--threads``): a worker's threads take turns on its core while the others wait for the
+gunicorn runs 2 workers, one per core of the 2-core host the target was set on, each with 2
+threads (``--threads``): one thread runs on the worker's core while the other waits for the
 database, and the gthread worker keeps connections alive, where the sync worker (``--threads 1``)
 leaves its core idle during every database round trip and answers one request per connection.
+With the database on the same 2 cores there is little waiting left to overlap, and more threads
+only pass the interpreter's lock around more often: 4 threads made 5-6% fewer claims per second
+than 2 over two series of alternating runs on one host (156 against 164, 142 against 151).
 As the README deploys it, each worker listens on a socket of its own (``--reuse-port``) and the
 kernel spreads new connections across them. On one shared socket (``--shared-socket``, gunicorn's
 default) whichever worker wakes first accepts: the clients connect at once and keep their
@@ -686,8 +689,8 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument(
         "--threads",
         type=int,
-        default=4,
-        help="threads per worker (default 4: gunicorn's gthread worker; 1: its sync worker)",
+        default=2,
+        help="threads per worker (default 2: gunicorn's gthread worker; 1: its sync worker)",
     )
     parser.add_argument(
         "--shared-socket",
