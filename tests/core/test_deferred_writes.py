@@ -4,12 +4,11 @@ disappears with a rollback, and on PostgreSQL rides in the statement that carrie
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from marketplace import clock
 from marketplace.db import (
@@ -25,6 +24,7 @@ from marketplace.notifications.models import Notification
 from marketplace.reservations.models import Reservation, ReservationEvent
 from tests.factories import UserFactory
 from tests.reservation_factories import ReservationFactory
+from tests.statements import statements_sent
 
 NOTIFICATIONS = Notification.__table__
 RESERVATIONS = Reservation.__table__
@@ -46,19 +46,9 @@ def notifications_of(user_id: int) -> list[str]:
     )
 
 
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    sent: list[str] = []
-
-    def record(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(" ".join(statement.split()))
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+def without_savepoints(sent: list[str]) -> list[str]:
+    """The statements sent, less the test session's own savepoints."""
+    return [statement for statement in sent if not statement.startswith("SAVEPOINT ")]
 
 
 def on_postgresql() -> bool:
@@ -86,58 +76,59 @@ def test_a_deferred_insert_is_there_for_the_next_statement(app_ctx):
     assert notifications_of(user_id) == ["hello"]
 
 
-def test_deferred_writes_commit_with_their_transaction(committed):
-    app = committed
+def notifications_after(app: Any, transaction: Callable[[int], None]) -> list[str]:
+    """What a user's inbox holds after ``transaction(user_id)`` ran in its own app context."""
     with app.app_context():
         user_id = UserFactory().id
         db.session.commit()
+        transaction(user_id)
+    with app.app_context():
+        return notifications_of(user_id)
+
+
+def test_deferred_writes_commit_with_their_transaction(committed):
+    def two_then_commit(user_id: int) -> None:
         notify(user_id, "first")
         notify(user_id, "second")
         db.session.commit()  # nothing was sent after them: the commit sends them
-    with app.app_context():
-        assert sorted(notifications_of(user_id)) == ["first", "second"]
+
+    assert sorted(notifications_after(committed, two_then_commit)) == ["first", "second"]
 
 
 def test_a_rollback_drops_deferred_writes_and_the_next_transaction_does_not_send_them(
     committed,
 ):
-    app = committed
-    with app.app_context():
-        user_id = UserFactory().id
-        db.session.commit()
+    def rolled_back_then_another(user_id: int) -> None:
         notify(user_id, "dropped")
         db.session.rollback()
         notify(user_id, "kept")
         db.session.commit()
-    with app.app_context():
-        assert notifications_of(user_id) == ["kept"]
+
+    assert notifications_after(committed, rolled_back_then_another) == ["kept"]
 
 
 def test_a_transaction_with_deferred_writes_is_not_committed_as_read_only(committed):
-    app = committed
-    with app.app_context():
-        user_id = UserFactory().id
-        db.session.commit()
+    def refused_request(user_id: int) -> None:
         notify(user_id, "refused request")
-        end_transaction()  # what a request that failed after deferring a write ends with
-    with app.app_context():
-        assert notifications_of(user_id) == []
+        end_transaction()  # how a request that failed after deferring a write ends
+
+    assert notifications_after(committed, refused_request) == []
 
 
 def test_the_carrying_insert_sends_the_waiting_writes_in_its_statement(app_ctx):
     reservation = ReservationFactory(status="pending")
     db.session.flush()
-    claimant_id = reservation.claimant_id
+    reservation_id, claimant_id = reservation.id, reservation.claimant_id
 
-    with statements() as sent:
-        defer_update(RESERVATIONS, reservation.id, {"status": "confirmed"})
+    with statements_sent(app_ctx) as sent:
+        defer_update(RESERVATIONS, reservation_id, {"status": "confirmed"})
         notify(claimant_id)
-        new_id = insert_carrying(EVENTS, event_values(reservation.id), (EVENTS.c.id,)).scalar()
+        new_id = insert_carrying(EVENTS, event_values(reservation_id), (EVENTS.c.id,)).scalar()
 
+    sent = without_savepoints(sent)
     assert len(sent) == (1 if on_postgresql() else 3)
     assert sent[-1].startswith("WITH " if on_postgresql() else "INSERT INTO reservation_events")
-    db.session.expire_all()
-    assert db.session.get(Reservation, reservation.id).status == "confirmed"
+    assert db.session.get(Reservation, reservation_id).status == "confirmed"
     assert db.session.get(ReservationEvent, new_id).action == "confirm"
     assert notifications_of(claimant_id) == ["hello"]
 
@@ -175,13 +166,15 @@ def test_a_statement_that_passes_them_leaves_the_writes_waiting(app_ctx):
         **{PASSES_DEFERRED_WRITES: True}
     )
 
-    notify(user_id)
-    with statements() as sent:
+    with statements_sent(app_ctx) as sent:
+        notify(user_id)
         before = db.session.scalar(passing)
         after = db.session.scalar(select(func.count(Notification.id)))
 
     assert (before, after) == (0, 1)
-    assert len(sent) == 3  # the passing count, the waiting INSERT, the plain count
+    assert (
+        len(without_savepoints(sent)) == 3
+    )  # the passing count, the waiting INSERT, the plain count
 
 
 def test_many_deferred_writes_go_out_before_the_statement_grows_without_bound(app_ctx):
@@ -191,11 +184,11 @@ def test_many_deferred_writes_go_out_before_the_statement_grows_without_bound(ap
         **{PASSES_DEFERRED_WRITES: True}
     )
 
-    with statements() as sent:
+    with statements_sent(app_ctx) as sent:
         for number in range(MOST_DEFERRED_WRITES):
             notify(user_id, f"n{number}")
 
-    assert len(sent) == (1 if on_postgresql() else MOST_DEFERRED_WRITES)
+    assert len(without_savepoints(sent)) == (1 if on_postgresql() else MOST_DEFERRED_WRITES)
     assert db.session.scalar(counting) == MOST_DEFERRED_WRITES
 
 
