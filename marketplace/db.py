@@ -171,7 +171,6 @@ class _Shape(NamedTuple):
 class _Write(NamedTuple):
     shape: _Shape
     parameters: dict[str, Any]  # by column name; an update's row id under "where_id"
-    row_id: Any = None
 
 
 def defer_insert(table: Table, values: dict[str, Any], session: Any = None) -> None:
@@ -192,7 +191,7 @@ def defer_insert(table: Table, values: dict[str, Any], session: Any = None) -> N
 def defer_update(table: Table, row_id: Any, values: dict[str, Any]) -> None:
     """UPDATE one row by its id, as ``defer_insert`` sends an INSERT."""
     shape = _Shape(table, tuple(values), updates=True)
-    _defer(_Write(shape, {**values, "where_id": row_id}, row_id), None)
+    _defer(_Write(shape, {**values, "where_id": row_id}), None)
 
 
 def _defer(write: _Write, session: Any) -> None:
@@ -201,7 +200,10 @@ def _defer(write: _Write, session: Any) -> None:
     connection = (session or db.session()).connection()
     waiting = connection.info.setdefault(_DEFERRED, [])
     if write.shape.updates and any(
-        other.shape.table is write.shape.table and other.row_id == write.row_id for other in waiting
+        other.shape.updates
+        and other.shape.table is write.shape.table
+        and other.parameters["where_id"] == write.parameters["where_id"]
+        for other in waiting
     ):
         # One statement may not change a row twice: the earlier change goes out first.
         _send_waiting(connection)
