@@ -9,6 +9,12 @@ Then, against that one server:
    of the same app doing almost nothing, for comparison.
 2. ``claims``: every client, in a loop, claims a random listing and cancels its claim (a sold-out
    listing answers 409 and the client picks another), for ``--seconds``.
+3. With ``--floor``, both again on a fresh database against ``bench/floor_app.py``, whose
+   stand-ins for claim and cancel sign the caller in, parse the same bodies, send as many
+   statements as the real ones in one transaction (one of them a write), commit, and apply no
+   rule. Its column is what the stack itself (gunicorn, Flask, SQLAlchemy, psycopg and the
+   database, on the same CPUs) allows on this host: no way of writing the rules that keeps
+   their round trips to the database makes more claims per second than that.
 
 Afterwards the database is checked for oversells: every listing's holding reservations within
 its quantity and its ``units_reserved`` counter agreeing with them, and the claims' history
@@ -23,6 +29,7 @@ first times a fixed pure-Python workload on this one: figures from two hosts com
 alongside it.
 
     .venv/bin/python bench/claims.py --clients 32 --seconds 10 --database both
+    .venv/bin/python bench/claims.py --database postgresql --seconds 20 --floor
 
 PostgreSQL is reached over its Unix socket when there is one (``--postgresql`` chooses another
 server or TCP), as a service on the same host as its database connects: every statement is a
@@ -198,9 +205,15 @@ def listening_sockets(port: int) -> int:
 
 @contextmanager
 def gunicorn(
-    environment: dict[str, str], workers: int, threads: int, log: Path, shared_socket: bool
+    environment: dict[str, str],
+    workers: int,
+    threads: int,
+    log: Path,
+    shared_socket: bool,
+    application: list[str],
 ) -> Iterator[tuple[int, int]]:
-    """The server's port and its master's pid."""
+    """The server's port and its master's pid; ``application`` is what follows gunicorn's
+    options: the app (and where to find it)."""
     port = free_port()
     command = [
         sys.executable,
@@ -212,7 +225,7 @@ def gunicorn(
         "--backlog=2048",
         "--log-level=warning",
         *([] if shared_socket else ["--reuse-port"]),
-        "wsgi:app",
+        *application,
     ]
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -350,22 +363,33 @@ def read_place(port: int, place_id: int) -> Work:
     return work
 
 
-def claim_and_cancel(port: int, seed: Seed) -> Work:
+def claim_and_cancel(port: int, seed: Seed, floor: bool = False) -> Work:
+    """Claim a random listing, cancel the claim; again until the deadline. With ``floor``, the
+    same requests go to the floor app's stand-ins (``bench/floor_app.py``)."""
+
+    def claim_path(listing_id: int) -> str:
+        if floor:
+            return f"/api/v1/bench/floor/{listing_id}/claim"
+        return f"/api/v1/listings/{listing_id}/reservations"
+
+    def cancel_path(listing_id: int, claimed: Any) -> str:
+        if floor:
+            return f"/api/v1/bench/floor/{listing_id}/cancel"
+        return f"/api/v1/reservations/{claimed['id']}/cancel"
+
     def work(index: int, deadline: float, tally: Tally) -> None:
         client = Client(port, seed.tokens[index])
         chooser = random.Random(index)
         while time.perf_counter() < deadline:
             listing_id = chooser.choice(seed.listing_ids)
-            status, body, seconds = client.request(
-                "POST", f"/api/v1/listings/{listing_id}/reservations", {}
-            )
+            status, body, seconds = client.request("POST", claim_path(listing_id), {})
             tally.latencies["claim"].append(seconds)
             tally.answers[f"claim {answer(status, body)}"] += 1
             if status != 201:
                 continue
             # Always cancel what was claimed, even after the deadline, so no claim is left.
             status, body, seconds = client.request(
-                "POST", f"/api/v1/reservations/{body['id']}/cancel", {"reason": "bench"}
+                "POST", cancel_path(listing_id, body), {"reason": "bench"}
             )
             tally.latencies["cancel"].append(seconds)
             tally.answers[f"cancel {answer(status, body)}"] += 1
@@ -522,6 +546,11 @@ class Run:
     load: tuple[float, float]
     cpu: dict[str, dict[str, float]]
     worker_cpu: list[float]  # of the claim run, per worker
+    floor: bool  # against bench/floor_app.py's stand-ins for claim and cancel
+
+    @property
+    def label(self) -> str:
+        return f"{self.database} floor" if self.floor else self.database
 
     def unexpected(self) -> Counter[str]:
         expected = {"claim 201", "claim 409 sold_out", "cancel 200", "read 200"}
@@ -574,13 +603,13 @@ def print_table(runs: list[Run]) -> None:
     names = list(columns[0])
     name_width = max(map(len, names))
     widths = [
-        max(len(run.database), *map(len, figures.values()))
+        max(len(run.label), *map(len, figures.values()))
         for run, figures in zip(runs, columns, strict=True)
     ]
     print(
         " " * name_width
         + "  "
-        + "  ".join(r.database.rjust(w) for r, w in zip(runs, widths, strict=True))
+        + "  ".join(r.label.rjust(w) for r, w in zip(runs, widths, strict=True))
     )
     for name in names:
         cells = "  ".join(f[name].rjust(w) for f, w in zip(columns, widths, strict=True))
@@ -590,8 +619,11 @@ def print_table(runs: list[Run]) -> None:
 # --- main ----------------------------------------------------------------------------------------
 
 
-def bench(database: str, arguments: argparse.Namespace) -> Run:
+def bench(database: str, arguments: argparse.Namespace, floor: bool = False) -> Run:
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-claims-{database}-"))
+    application = (
+        ["--pythonpath", str(REPOSITORY / "bench"), "floor_app:app"] if floor else ["wsgi:app"]
+    )
     try:
         databases = {
             "sqlite": lambda: sqlite_database(workdir),
@@ -599,13 +631,19 @@ def bench(database: str, arguments: argparse.Namespace) -> Run:
         }
         with databases[database]() as database_url:
             environment = service_settings(database_url, workdir)
+            environment["BENCH_FLOOR_STATEMENTS"] = str(arguments.floor_statements)
             seed = migrate_and_seed(
                 environment, arguments.clients, arguments.listings, arguments.quantity
             )
             log = workdir / "gunicorn.log"
             load_before = os.getloadavg()[0]
             with gunicorn(
-                environment, arguments.workers, arguments.threads, log, arguments.shared_socket
+                environment,
+                arguments.workers,
+                arguments.threads,
+                log,
+                arguments.shared_socket,
+                application,
             ) as server:
                 port, meter = server[0], CpuMeter(server[1], database_url)
                 started = meter.snapshot()
@@ -615,7 +653,7 @@ def bench(database: str, arguments: argparse.Namespace) -> Run:
                 between = meter.snapshot()
                 load_started = time.process_time()
                 claims, claim_seconds = drive(
-                    arguments.clients, arguments.seconds, claim_and_cancel(port, seed)
+                    arguments.clients, arguments.seconds, claim_and_cancel(port, seed, floor)
                 )
                 ended = meter.snapshot()
                 cpu = {
@@ -635,6 +673,7 @@ def bench(database: str, arguments: argparse.Namespace) -> Run:
                 (load_before, os.getloadavg()[0]),
                 cpu,
                 worker_cpu_between(between, ended),
+                floor,
             )
             problems = [
                 line
@@ -642,7 +681,7 @@ def bench(database: str, arguments: argparse.Namespace) -> Run:
                 if "Traceback" in line or "ERROR" in line
             ]
             if problems:
-                print(f"{database}: the server logged {len(problems)} errors, e.g. {problems[0]}")
+                print(f"{run.label}: the server logged {len(problems)} errors, e.g. {problems[0]}")
             return run
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -698,6 +737,20 @@ def parse_arguments() -> argparse.Namespace:
         help="let the workers accept from one shared socket (gunicorn's default) instead of "
         "a socket each",
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="after each database's run, run the same load against bench/floor_app.py: "
+        "stand-ins for claim and cancel that make the same round trips to the database and "
+        "apply no rule (the most the stack answers on this host)",
+    )
+    parser.add_argument(
+        "--floor-statements",
+        type=int,
+        default=5,
+        help="statements each stand-in sends after signing in (default 5, as a claim and a "
+        "cancel do: bench/claims_profile.py --statements)",
+    )
     parser.add_argument("--listings", type=int, default=16, help="donations to claim from")
     parser.add_argument("--quantity", type=int, default=2, help="units of each donation")
     arguments = parser.parse_args()
@@ -731,10 +784,11 @@ def main() -> int:
     databases = ("sqlite", "postgresql") if arguments.database == "both" else (arguments.database,)
     runs = []
     for database in databases:
-        run = bench(database, arguments)
-        runs.append(run)
-        if run.unexpected():
-            print(f"{database}: unexpected answers {dict(run.unexpected())}")
+        for floor in (False, True) if arguments.floor else (False,):
+            run = bench(database, arguments, floor)
+            runs.append(run)
+            if run.unexpected():
+                print(f"{run.label}: unexpected answers {dict(run.unexpected())}")
     print(
         f"\n{arguments.clients} clients; gunicorn {arguments.workers} workers x "
         f"{arguments.threads} threads on 127.0.0.1 "
@@ -746,6 +800,12 @@ def main() -> int:
     print(f"this host runs the reference Python workload in {reference_ms:.0f} ms (best of 5)")
     if "postgresql" in databases:
         print(f"the service reaches PostgreSQL over {postgresql_transport(arguments.postgresql)}")
+    if arguments.floor:
+        print(
+            f"floor: stand-ins for claim and cancel that sign in, send "
+            f"{arguments.floor_statements} statements (one of them a write) and commit; "
+            "they never answer sold out"
+        )
     print_table(runs)
     oversold = sum(run.oversold["final"] + run.oversold["replayed"] for run in runs)
     return 1 if oversold else 0
