@@ -572,6 +572,9 @@ class Run:
             "claims/s (201 Created)": f"{self.claims.answers['claim 201'] / self.claim_seconds:.0f}",
             "claim requests/s (201 or 409)": f"{answered / self.claim_seconds:.0f}",
             "cancels/s": f"{len(cancel) / self.claim_seconds:.0f}",
+            "requests/s in all (claims, refused or not, and cancels)": (
+                f"{(answered + len(cancel)) / self.claim_seconds:.0f}"
+            ),
             "claim latency p50 ms": f"{percentile(claim, 0.50) * 1000:.1f}",
             "claim latency p95 ms": f"{percentile(claim, 0.95) * 1000:.1f}",
             "cancel latency p50 ms": f"{percentile(cancel, 0.50) * 1000:.1f}",
