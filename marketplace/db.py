@@ -160,12 +160,14 @@ PASSES_DEFERRED_WRITES = "marketplace_passes_deferred_writes"
 
 
 class _Shape(NamedTuple):
-    """What a deferred write's statement looks like: the table, the columns it sets, and
-    whether it updates the row with a given id (else it inserts one)."""
+    """What a deferred write's statement looks like: the table, the columns it sets, whether
+    it updates the row with a given id (else it inserts one), and the columns of an update that
+    move by the value given rather than take it."""
 
     table: Table
     columns: tuple[str, ...]
     updates: bool
+    moved: frozenset[str] = frozenset()
 
 
 class _Write(NamedTuple):
@@ -188,9 +190,14 @@ def defer_insert(table: Table, values: dict[str, Any], session: Any = None) -> N
     _defer(_Write(shape, values), session)
 
 
-def defer_update(table: Table, row_id: Any, values: dict[str, Any]) -> None:
-    """UPDATE one row by its id, as ``defer_insert`` sends an INSERT."""
-    shape = _Shape(table, tuple(values), updates=True)
+def defer_update(
+    table: Table, row_id: Any, values: dict[str, Any], moved: frozenset[str] = frozenset()
+) -> None:
+    """UPDATE one row by its id, as ``defer_insert`` sends an INSERT. The columns named in
+    ``moved`` are counters: each moves by its value (``SET n = n + :value``), so the update
+    adds to whatever the row holds when it runs, and a CHECK constraint on the counter still
+    judges the result."""
+    shape = _Shape(table, tuple(values), updates=True, moved=moved)
     _defer(_Write(shape, {**values, "where_id": row_id}), None)
 
 
@@ -287,7 +294,11 @@ def _carrier(shape: _Shape, returning: tuple[Any, ...]) -> Executable:
 def _write_statement(shape: _Shape, prefix: str) -> Executable:
     # Built once per shape (and place in a combined statement).
     columns = shape.table.c
-    values = {name: bindparam(prefix + name, type_=columns[name].type) for name in shape.columns}
+    values: dict[str, Any] = {
+        name: bindparam(prefix + name, type_=columns[name].type) for name in shape.columns
+    }
+    for name in shape.moved:
+        values[name] = columns[name] + values[name]
     if not shape.updates:
         # Column defaults are not applied to an INSERT that is a part of another statement.
         defaulted = [c.key for c in columns if c.default is not None and c.key not in values]

@@ -140,8 +140,8 @@ class Listing(ListingFacts, db.Model):
 
     # Offers
     quantity: Mapped[int | None]
-    # Units held by claims or already handed over; kept by the reservations domain with
-    # conditional updates, so the database itself refuses to promise more than ``quantity``.
+    # Units held by claims or already handed over; kept by the reservations domain under the
+    # listing's lock, and the CHECK constraints below refuse to promise more than ``quantity``.
     units_reserved: Mapped[int] = mapped_column(default=0)
     units_handed_over: Mapped[int] = mapped_column(default=0)
     per_person_limit: Mapped[int | None]

@@ -1,17 +1,20 @@
-"""What an offer has left, changed only by conditional updates.
+"""What an offer has left, and how it changes.
 
-``UPDATE ... SET units_reserved = units_reserved + n WHERE units_reserved + n <= quantity``
-either takes the units or touches no row, so two claims can never both take the last unit, on
-either database; the CHECK constraints on the columns are the last line of defence. Loans have
-no counter: a period is free when no holding reservation overlaps it (and on PostgreSQL an
-exclusion constraint refuses overlapping periods outright).
+A claim or a cancel holds the listing's lock (``SELECT ... FOR UPDATE`` on PostgreSQL, the
+write lock on SQLite), so the counters the session read with it are current: whether units fit
+is decided on them, and the counter then moves with a deferred write (``defer_update``) that
+goes out with the transaction's next statement: ``units_reserved = units_reserved + n``. The
+CHECK constraint ``units_reserved <= quantity`` judges the row as it is when the write runs, so
+should two claims ever take the same last unit, the second fails there (``OVERSOLD``) and is
+refused as sold out. Slot places are taken by a conditional update, ``booked + n <= capacity``,
+which either takes them or touches no row (the CHECK on ``booked`` backs it). Loans have no counter: a period is free when no
+holding reservation overlaps it (and on PostgreSQL an exclusion constraint refuses overlapping
+periods outright).
 
 The listing's status follows what is left (``follow_capacity``), set by plain UPDATEs that
 leave the listing's version alone: what is left changing is not an edit. For offers counted in
-units, the UPDATE that moves the counter also sets the status the new count gives, so a claim
-that takes the last unit, or a cancel that frees one, changes the listing in one statement.
-Callers hold the listing's lock, so the counters that status is worked out from are current, and
-a claim they show cannot fit is refused without sending the update.
+units, the write that moves the counter also sets the status the new count gives, so a claim
+that takes the last unit, or a cancel that frees one, changes the listing in one write.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ import functools
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Update, bindparam, exists, select, update
+from sqlalchemy import ColumnElement, Integer, Update, bindparam, exists, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from marketplace.db import defer_update
 from marketplace.extensions import db
 from marketplace.listings.models import Listing, ListingSlot
 from marketplace.reservations.models import HOLDING_STATUSES, Reservation
@@ -31,6 +35,9 @@ from marketplace.search import outbox
 
 # The statuses capacity moves a listing between; it leaves any other (withdrawn, expired, ...).
 FOLLOWING_STATUSES = ("open", "fully_reserved")
+# The CHECK constraint a write that takes more units than an offer has fails (its name is in the
+# database's error on either database).
+OVERSOLD = "units_reserved_within_quantity"
 
 
 class _Move(NamedTuple):
@@ -55,75 +62,62 @@ def _change(move: _Move, row_id: int, **parameters: Any) -> Any:
 
 
 @functools.cache
-def _moving(
-    model: type[Any],
-    counter: str,
-    *,
-    back: bool = False,
-    capped_by: str | None = None,
-    sets_status: bool = False,
-    asks_waitlist: bool = False,
-) -> _Move:
-    """``UPDATE``: ``counter`` moves up by ``:amount`` (down with ``back``) on row ``:row_id``,
-    never past the ``capped_by`` column; with ``sets_status`` the status becomes ``:new_status``;
-    with ``asks_waitlist`` whether claims of listing ``:waitlist_of`` wait comes back last.
-    Built once for each shape: every claim and every cancel runs one."""
+def _moving(model: type[Any], counter: str, *, capped_by: str | None = None) -> _Move:
+    """``UPDATE``: ``counter`` moves by ``:amount`` on row ``:row_id``, never past the
+    ``capped_by`` column. Built once for each shape."""
     columns = model.__table__.c
-    amount = bindparam("amount", type_=Integer)
-    moved = columns[counter] - amount if back else columns[counter] + amount
+    moved = columns[counter] + bindparam("amount", type_=Integer)
     conditions = [columns.id == bindparam("row_id", type_=Integer)]
     if capped_by is not None:
         conditions += [columns[capped_by].is_not(None), moved <= columns[capped_by]]
-    values = {counter: moved}
-    if sets_status:
-        values["status"] = bindparam("new_status", type_=columns.status.type)
-    returning = [columns[name] for name in values]
-    if asks_waitlist:
-        returning.append(_claims_waiting())
-    statement = update(model.__table__).where(*conditions).values(values).returning(*returning)
-    return _Move(statement, model, tuple(values))
-
-
-def _claims_waiting() -> Any:
-    """SQL: whether claims of listing ``:waitlist_of`` are on its waitlist. Asked in the
-    RETURNING of a release, which runs under the listing's lock, after every claim that could
-    be waiting was made (claims are made under that lock too)."""
-    reservations = Reservation.__table__.c
-    return exists().where(
-        reservations.listing_id == bindparam("waitlist_of", type_=Integer),
-        reservations.status == "waitlisted",
+    statement = (
+        update(model.__table__)
+        .where(*conditions)
+        .values({counter: moved})
+        .returning(columns[counter])
     )
+    return _Move(statement, model, (counter,))
+
+
+def claims_waiting(listing_id: Any) -> ColumnElement[bool]:
+    """SQL: whether claims of the listing are on its waitlist. Current when asked under the
+    listing's lock by a statement that began after the lock was taken: claims are made under
+    that lock too, so none can have joined the waitlist since."""
+    waiting = Reservation.__table__.alias("waiting")  # never the reservation asking
+    return exists().where(waiting.c.listing_id == listing_id, waiting.c.status == "waitlisted")
+
+
+def are_claims_waiting(listing_id: int) -> bool:
+    return bool(db.session.scalar(select(claims_waiting(listing_id))))
 
 
 def take_units(listing: Listing, quantity: int) -> bool:
+    """Take units if they fit (the caller holds the listing's lock, so its counters are
+    current); whether they did."""
     if listing.quantity is None or listing.units_reserved + quantity > listing.quantity:
-        return False  # the counters are current (the caller holds the lock): it would not match
-    status = _status_change(listing, listing.units_reserved + quantity)
-    move = _moving(Listing, "units_reserved", capped_by="quantity", sets_status=bool(status))
-    taken = _change(move, listing.id, amount=quantity, **status)
-    if taken is not None and status:
+        return False
+    _move_units(listing, quantity)
+    return True
+
+
+def release_units(listing: Listing, quantity: int) -> None:
+    """Give units back (under the listing's lock)."""
+    _move_units(listing, -quantity)
+
+
+def _move_units(listing: Listing, amount: int) -> None:
+    """Move the listing's claimed units by ``amount``, and its status with them, in the
+    session's copy at once and in the database with the transaction's next statement."""
+    units_reserved = listing.units_reserved + amount
+    status = _unit_status(listing, units_reserved) if listing.counts_units else listing.status
+    values: dict[str, Any] = {"units_reserved": amount}
+    if status != listing.status:
+        values["status"] = status
+    defer_update(Listing.__table__, listing.id, values, moved=frozenset({"units_reserved"}))
+    set_committed_value(listing, "units_reserved", units_reserved)
+    if status != listing.status:
+        set_committed_value(listing, "status", status)
         _record_status_change(listing)
-    return taken is not None
-
-
-def release_units(listing: Listing, quantity: int) -> bool:
-    """Give units back; whether claims wait on the listing's waitlist."""
-    status = _status_change(listing, listing.units_reserved - quantity)
-    move = _moving(
-        Listing, "units_reserved", back=True, sets_status=bool(status), asks_waitlist=True
-    )
-    row = _change(move, listing.id, amount=quantity, waitlist_of=listing.id, **status)
-    if row is not None and status:
-        _record_status_change(listing)
-    return bool(row is not None and row[-1])
-
-
-def _status_change(listing: Listing, units_reserved: int) -> dict[str, str]:
-    """The new value of the status column, if leaving ``units_reserved`` claimed changes it."""
-    if not listing.counts_units:
-        return {}
-    status = _unit_status(listing, units_reserved)
-    return {} if status == listing.status else {"new_status": status}
 
 
 def _unit_status(listing: Listing, units_reserved: int) -> str:
@@ -151,11 +145,8 @@ def take_slot(slot_id: int, places: int) -> bool:
     return _change(move, slot_id, amount=places) is not None
 
 
-def release_slot(listing_id: int, slot_id: int, places: int) -> bool:
-    """Give slot places back; whether claims wait on the listing's waitlist."""
-    move = _moving(ListingSlot, "booked", back=True, asks_waitlist=True)
-    row = _change(move, slot_id, amount=places, waitlist_of=listing_id)
-    return bool(row is not None and row[-1])
+def release_slot(slot_id: int, places: int) -> None:
+    _change(_moving(ListingSlot, "booked"), slot_id, amount=-places)
 
 
 def loan_overlaps(listing_id: int, starts_on: date, ends_on: date) -> bool:

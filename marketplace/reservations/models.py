@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from marketplace import clock
 from marketplace.extensions import db
@@ -73,6 +73,9 @@ class Reservation(db.Model):
     completed_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]  # declined, cancelled, expired or no-show
     close_reason: Mapped[str] = mapped_column(String(500), default="")
+    # Not a column: whether claims of the listing wait on its waitlist, read with the
+    # reservation by the statement that locks it, under the listing's lock (None: not read).
+    claims_waiting: Mapped[bool | None] = query_expression()
 
     listing: Mapped[Listing] = relationship(foreign_keys=[listing_id])
     claimant: Mapped[User] = relationship(foreign_keys=[claimant_id])

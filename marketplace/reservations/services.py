@@ -1,8 +1,9 @@
 """Claims and their life: who may claim what, holds, codes, loans, slots, waitlists.
 
 Every service that changes capacity locks the listing's row first (a row lock on PostgreSQL, the
-database write lock on SQLite; see ``lock_row``), then changes counters with conditional updates,
-so concurrent claims never promise more than there is. A service that loses a database race
+database write lock on SQLite; see ``lock_row``), then decides on the counters read under that
+lock and moves them (see ``capacity``), so concurrent claims never promise more than there is;
+the database's constraints refuse whatever would, should the lock ever be missing. A service that loses a database race
 (deadlock, serialization failure, busy database) runs again from scratch a few times.
 """
 
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple, NoReturn
@@ -19,7 +21,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import Integer, Select, bindparam, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from marketplace import clock
 from marketplace.accounts.models import User
@@ -93,29 +95,41 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
     )
     holds = _take_capacity(listing, request, reservation, holding)
     _open(reservation, listing, holds)
-    try:
+    with _refused_by_the_database():
         records.insert(reservation)
-    except IntegrityError as exc:  # PostgreSQL's exclusion constraint on lending periods
+        _notify_provider(reservation)  # first: it goes out with the event (see records)
+        records.record_event(
+            reservation,
+            action="claim",
+            from_status=None,
+            to_status=reservation.status,
+            actor_id=reservation.claimant_id,
+            at=reservation.created_at,
+            note="",
+        )
+        capacity.follow_capacity(listing)
+        reservation_changed.send(reservation, action="claim", actor=actor)
+        commit_keeping_objects()
+    return reservation
+
+
+@contextmanager
+def _refused_by_the_database() -> Iterator[None]:
+    """A claim's writes, where the database's own constraints answer as the service's checks
+    would: PostgreSQL's exclusion constraint on lending periods with ``overlap``, the CHECK on
+    a listing's claimed units with ``sold_out``. Neither fires while claims take the listing's
+    lock first; they hold the line should that ever fail."""
+    try:
+        yield
+    except IntegrityError as exc:
         db.session.rollback()
         if "overlap" in str(exc.orig):
             raise Conflict(
                 "overlap", "Someone has already booked the item for some of those days."
             ) from exc
+        if capacity.OVERSOLD in str(exc.orig):
+            raise Conflict("sold_out", "Not enough left.") from exc
         raise
-    _notify_provider(reservation)  # first: it goes out with the event (see records)
-    records.record_event(
-        reservation,
-        action="claim",
-        from_status=None,
-        to_status=reservation.status,
-        actor_id=reservation.claimant_id,
-        at=reservation.created_at,
-        note="",
-    )
-    capacity.follow_capacity(listing)
-    reservation_changed.send(reservation, action="claim", actor=actor)
-    commit_keeping_objects()
-    return reservation
 
 
 def _require_claimant(actor: Any) -> None:
@@ -431,7 +445,8 @@ def _locked_reservation(actor: Any, reservation_id: int) -> tuple[Reservation, L
 
 def _lock_with_listing(reservation_id: int) -> tuple[Reservation | None, Listing | None]:
     """Lock the reservation's listing (capacity lives there), then read the reservation and its
-    history under that lock, locking it too. The listing comes first, as everywhere, so two
+    history under that lock, locking it too, with whether claims wait on the listing's
+    waitlist (``Reservation.claims_waiting``). The listing comes first, as everywhere, so two
     services never wait for each other's locks in opposite order."""
     locking_listing, locking_reservation = _lock_with_listing_statements()
     parameters = {"reservation_id": reservation_id}
@@ -458,7 +473,12 @@ def _lock_with_listing_statements() -> tuple[Select[Any], Select[Any]]:
     locking_reservation = (
         select(Reservation)
         .where(Reservation.id == reservation_id)
-        .options(joinedload(Reservation.events))
+        .options(
+            joinedload(Reservation.events),
+            with_expression(
+                Reservation.claims_waiting, capacity.claims_waiting(Reservation.listing_id)
+            ),
+        )
         .with_for_update(of=Reservation)
         .execution_options(populate_existing=True)
     )
@@ -657,20 +677,31 @@ def _notify(
 
 
 def _give_back(reservation: Reservation, listing: Listing) -> bool:
-    """Return a closed claim's units or slot places to the listing; whether claims wait."""
+    """Return a closed claim's units or slot places to the listing; whether it held any (a
+    loan holds days, which nobody waits for: loans are never waitlisted)."""
     if listing.counts_units:
-        return capacity.release_units(listing, reservation.quantity)
+        capacity.release_units(listing, reservation.quantity)
+        return True
     if reservation.slot_id is not None:
-        return capacity.release_slot(listing.id, reservation.slot_id, reservation.quantity)
-    return False  # a loan: no counter to free, and loans are never waitlisted
+        capacity.release_slot(reservation.slot_id, reservation.quantity)
+        return True
+    return False
 
 
 def _release(reservation: Reservation, listing: Listing) -> list[Reservation]:
     """Give a closed claim's capacity back and let the waitlist move up; the claims that did."""
-    someone_waits = _give_back(reservation, listing)
-    promoted = promote_waitlist(listing) if someone_waits else []
+    gave_back = _give_back(reservation, listing)
+    promoted = promote_waitlist(listing) if gave_back and _claims_wait(reservation) else []
     capacity.follow_capacity(listing)
     return promoted
+
+
+def _claims_wait(reservation: Reservation) -> bool:
+    """Whether claims wait on the reservation's listing: as read when the reservation was
+    locked (``_lock_with_listing``), else asked now."""
+    if reservation.claims_waiting is not None:
+        return reservation.claims_waiting
+    return capacity.are_claims_waiting(reservation.listing_id)
 
 
 # What a claimant reads when the owner took the listing down.

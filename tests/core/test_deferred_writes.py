@@ -159,6 +159,32 @@ def test_two_deferred_updates_of_one_row_both_land_in_order(app_ctx):
     assert (stored.status, stored.note) == ("confirmed", "b")
 
 
+def test_a_moved_column_adds_to_what_the_row_holds_when_the_write_runs(app_ctx):
+    reservation = ReservationFactory(status="pending", pickup_failures=1)
+    db.session.flush()
+
+    defer_update(
+        RESERVATIONS,
+        reservation.id,
+        {"pickup_failures": 2, "note": "moved"},
+        moved=frozenset({"pickup_failures"}),
+    )
+    # Another change of the counter lands first: the move adds to it rather than overwrite it.
+    db.session.execute(
+        RESERVATIONS.update()
+        .where(RESERVATIONS.c.id == reservation.id)
+        .values(pickup_failures=RESERVATIONS.c.pickup_failures + 10)
+    )
+    defer_update(
+        RESERVATIONS, reservation.id, {"pickup_failures": -4}, moved=frozenset({"pickup_failures"})
+    )
+    insert_carrying(EVENTS, event_values(reservation.id), (EVENTS.c.id,))
+
+    db.session.expire_all()
+    stored = db.session.get(Reservation, reservation.id)
+    assert (stored.pickup_failures, stored.note) == (1 + 2 + 10 - 4, "moved")
+
+
 def test_a_statement_that_passes_them_leaves_the_writes_waiting(app_ctx):
     user_id = UserFactory().id
     db.session.flush()

@@ -6,12 +6,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from marketplace import clock
 from marketplace.errors import Unauthorized
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
-from marketplace.reservations import services
+from marketplace.reservations import capacity, services
+from marketplace.reservations.models import Reservation
 from tests.factories import CoordinatorFactory, MerchantFactory, UserFactory
 from tests.listing_factories import (
     DonationOfferFactory,
@@ -158,6 +160,36 @@ def test_a_claim_refused_as_sold_out_writes_nothing(app: Any, client_as: Any) ->
 
     assert_error(response, 409, "sold_out")
     assert [s for s in sent if s.startswith(("INSERT", "UPDATE", "DELETE"))] == []
+
+
+def take_without_looking(listing: Listing, quantity: int) -> bool:
+    """Units taken as if the counters read under the lock said they fit."""
+    capacity._move_units(listing, quantity)
+    return True
+
+
+def test_units_the_databases_check_refuses_are_answered_sold_out_and_nothing_is_kept(
+    client_as: Any, owner: Any, monkeypatch: Any
+) -> None:
+    """The CHECK on a listing's claimed units is the last line: should a claim ever take units
+    that are not there, the write fails, and the claimant hears sold_out, as from the service's
+    own check."""
+    item = ItemOfferFactory(owner=owner, quantity=1)
+    ReservationFactory(listing=item)
+    claimant = UserFactory()
+    monkeypatch.setattr(capacity, "take_units", take_without_looking)
+
+    response = claim(client_as(claimant), item)
+
+    assert_error(response, 409, "sold_out")
+    assert stored_listing(item).units_reserved == 1
+    assert (
+        db.session.scalars(
+            select(Reservation.id).where(Reservation.claimant_id == claimant.id)
+        ).all()
+        == []
+    )
+    assert notices(owner, "claim_received") == []
 
 
 def test_multi_unit_item_is_claimed_up_to_what_is_left(client_as: Any) -> None:

@@ -7,13 +7,14 @@ claimants; the data is really committed (the ``committed`` fixture empties the t
 
 What holds the line: every claim locks the listing's row first (``SELECT ... FOR UPDATE`` on
 PostgreSQL; on SQLite the writing transaction began with ``BEGIN IMMEDIATE`` and holds the
-database's write lock), then takes capacity with a conditional update; the CHECK constraints
-and, for loans, PostgreSQL's exclusion constraint are the last line. A claim that loses a
+database's write lock), then takes units by adding to the counter (``units_reserved =
+units_reserved + n``) and slot places with a conditional update; the CHECK constraints and, for
+loans, PostgreSQL's exclusion constraint are the last line. A claim that loses a
 database race is retried and never answers 500. No outcome here may be a 503 either: with the
 lock taken first, claims queue rather than collide, so nothing is left to retry.
 
-Two tests take the service's lock away and show the database holding the line alone: the
-conditional update on either database, the exclusion constraint on PostgreSQL. The
+Two tests take the service's lock away and show the database holding the line alone: the CHECK
+constraint on claimed units on either database, the exclusion constraint on PostgreSQL. The
 expected-to-fail tests take the defences away and show that the same harness catches the
 oversell that follows.
 
@@ -427,11 +428,13 @@ def take_the_listing_lock_away(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("round_number", range(2))
-def test_without_the_row_lock_the_conditional_update_still_gives_exactly_five(
+def test_without_the_row_lock_the_check_constraint_still_gives_exactly_five(
     race: Flask, monkeypatch: pytest.MonkeyPatch, round_number: int
 ) -> None:
-    """``units_reserved + n <= quantity`` is checked by the UPDATE itself, after it has waited for
-    any other claim's update of the row, so nothing but the database is needed."""
+    """Claims that read the counter together all see units left, but each adds its units to the
+    row as it is when its write runs, after any other claim's write: the CHECK
+    ``units_reserved <= quantity`` refuses every write past the quantity, and those claims are
+    answered sold out. Nothing but the database is needed."""
     take_the_listing_lock_away(monkeypatch)
     with session_of(race) as session:
         donation, claimant_ids = donation_of(UNITS), claimants()
@@ -539,10 +542,11 @@ def assert_never_oversold(race: Flask, rounds: int = 3) -> None:
 
 
 @caught_by_the_harness(
-    "without the row lock and the conditional update, claims that read the counter "
-    "together all write back 'one more' and every one of them succeeds"
+    "without the row lock, and with the counter written back as read plus one rather than "
+    "added to, claims that read the counter together all write back 'one more' and every one "
+    "of them succeeds"
 )
-def test_without_the_row_lock_and_the_conditional_update_claims_oversell(
+def test_without_the_row_lock_and_the_adding_update_claims_oversell(
     race: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     skip_on_sqlite(

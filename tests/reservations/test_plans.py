@@ -41,7 +41,7 @@ def test_a_cancel_reads_the_listings_waiting_claims_by_listing_and_status(
     with plans_of(app, _reads_a_listings_reservations) as (_database, plans):
         assert act(holder, held.json["id"], "cancel").status_code == 200
 
-    # Whether claims wait (asked by the update that frees the unit), and which move up.
+    # Whether claims wait (asked with the locked reservation), and which move up.
     assert len(plans) == 2, list(plans)
     for statement, steps in plans.items():
         assert any(LISTING_AND_STATUS in step for step in steps), (statement, steps)

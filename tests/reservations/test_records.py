@@ -97,18 +97,22 @@ def test_on_postgresql_a_claim_and_its_cancel_send_their_last_writes_with_the_ev
         assert act(claimant_client, response.json["id"], "cancel").status_code == 200
 
     assert response.status_code == 201, response.json
-    # The claim took the last unit (the listing's status and its search outbox row changed).
+    # The claim took the last unit (the listing's counter and status, and its search outbox
+    # row, changed); the cancel gave it back.
     assert carried_together(
         claimed,
         "INSERT INTO reservation_events",
+        "UPDATE listings",
         "INSERT INTO notifications",
         "INSERT INTO search_outbox",
     ), claimed
     assert carried_together(cancelled, "INSERT INTO reservation_events", "UPDATE reservations"), (
         cancelled
     )
-    assert carried_together(cancelled, "INSERT INTO notifications", "INSERT INTO search_outbox")
-    assert len(claimed) == len(cancelled) == 8, (claimed, cancelled)  # with BEGIN and COMMIT
+    assert carried_together(
+        cancelled, "UPDATE listings", "INSERT INTO notifications", "INSERT INTO search_outbox"
+    )
+    assert len(claimed) == len(cancelled) == 7, (claimed, cancelled)  # with BEGIN and COMMIT
 
 
 def claim_of(kind: str) -> tuple[Any, dict[str, Any]]:

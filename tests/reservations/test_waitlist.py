@@ -7,6 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 from marketplace import clock
+from marketplace.db import lock_row
+from marketplace.extensions import db
+from marketplace.listings.models import Listing
+from marketplace.reservations import services, transitions
+from marketplace.reservations.models import Reservation
 from tests.factories import UserFactory
 from tests.listing_factories import (
     DonationOfferFactory,
@@ -129,6 +134,27 @@ def test_claimant_cancelling_moves_the_oldest_waitlisted_claim_up(
     assert notice_kinds(second) == []
     listing = stored_listing(item)
     assert (listing.units_reserved, listing.status) == (1, "fully_reserved")
+
+
+def test_giving_back_asks_whether_claims_wait_when_the_lock_did_not_read_it(app_ctx: Any) -> None:
+    """Whether claims wait is read with the reservation by the statement that locks it; for a
+    reservation read any other way (``claims_waiting`` is None) it is asked when the capacity
+    goes back."""
+    item = ItemOfferFactory(quantity=1)
+    holder = ReservationFactory(listing=item)
+    waiting_claimant = UserFactory()
+    waiting = ReservationFactory(listing=item, claimant=waiting_claimant, status="waitlisted")
+    db.session.flush()
+    db.session.expire_all()
+    listing = lock_row(Listing, item.id)
+    reservation = db.session.get(Reservation, holder.id)
+    assert listing is not None and reservation is not None
+    assert reservation.claims_waiting is None
+
+    transitions.apply(reservation, "cancel", None, "测试")
+    services._release(reservation, listing)
+
+    assert_promoted(waiting, waiting_claimant)
 
 
 def test_declining_moves_the_waitlist_up(owner_client: Any, owner: Any) -> None:
