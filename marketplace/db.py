@@ -21,15 +21,20 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Executable,
+    Integer,
     MetaData,
     Row,
+    String,
     Table,
     bindparam,
     event,
+    literal,
     select,
 )
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, joinedload, registry
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 from werkzeug.routing import IntegerConverter, Map
 
@@ -219,6 +224,29 @@ def _defer(write: _Write, session: Any) -> None:
     connection.info[_WROTE] = True  # the transaction must not be committed as read-only
     if len(waiting) >= MOST_DEFERRED_WRITES:
         _send_waiting(connection)
+
+
+class _NextId(FunctionElement[int]):
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_NextId)
+def _no_sequence(_element: _NextId, _compiler: Any, **_kw: Any) -> str:
+    return "NULL"
+
+
+@compiles(_NextId, "postgresql")
+def _next_in_sequence(element: _NextId, compiler: Any, **kw: Any) -> str:
+    return f"nextval(pg_get_serial_sequence({compiler.process(element.clauses, **kw)}))"
+
+
+def next_id(table: Table) -> ColumnElement[int]:
+    """SQL: an id for a new row of ``table``, drawn from its id column's sequence on
+    PostgreSQL, so that the row's INSERT can be deferred (``defer_insert``) while the writes
+    that refer to it are made; NULL on SQLite, which has no sequences and gives a row its id
+    when it is inserted."""
+    return _NextId(literal(table.name, String), literal("id", String))
 
 
 def insert_carrying(

@@ -8,9 +8,10 @@ rows, as the counter updates of ``capacity`` do, so the objects stay right for t
 for a commit that keeps them (``commit_keeping_objects``), and nothing is read back.
 
 The event's INSERT carries the writes deferred before it (``insert_carrying``): on
-PostgreSQL a transition's UPDATE, a notification or a search outbox row goes out in the same
-statement. A claim's INSERT lets them wait past it for the event. Neither reads a row those
-writes change.
+PostgreSQL a transition's UPDATE, a notification, a listing's counter or a search outbox row
+goes out in the same statement, and so does a claim's INSERT, whose id was drawn when the
+listing was read. On SQLite a claim's INSERT goes out at once and lets them wait past it for
+the event. Neither reads a row those writes change.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy import Insert, inspect
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from marketplace.db import PASSES_DEFERRED_WRITES, defer_update, insert_carrying
+from marketplace.db import PASSES_DEFERRED_WRITES, defer_insert, defer_update, insert_carrying
 from marketplace.extensions import db
 from marketplace.reservations.models import Reservation, ReservationEvent
 
@@ -30,21 +31,53 @@ _RESERVATIONS = Reservation.__table__
 _EVENTS = ReservationEvent.__table__
 
 
-def insert(reservation: Reservation) -> None:
-    """INSERT a new reservation. Its id and the defaults of the columns it leaves unset come
-    back, and it joins the session as if loaded from the database."""
+def insert(reservation: Reservation, new_id: int | None) -> None:
+    """INSERT a new reservation, which then joins the session as if loaded from the database.
+
+    With an id drawn already (``new_id``, from ``db.next_id`` on PostgreSQL) it is inserted
+    with the transaction's next statement (``defer_insert``), every column set here, its
+    defaults included, so that its event and the notifications that name it ride in the same
+    statement. Without, its id and the defaults of the columns it leaves unset come back from
+    the INSERT."""
+    if new_id is not None:
+        reservation.id = new_id
+        _set_defaults(reservation)
+        set_columns = inspect(reservation).dict
+        defer_insert(_RESERVATIONS, {column.key: set_columns[column.key] for column in _COLUMNS})
+    else:
+        _insert_now(reservation)
+    make_transient_to_detached(reservation)
+    db.session.add(reservation)
+
+
+_COLUMNS = tuple(_RESERVATIONS.c)
+
+
+def _set_defaults(reservation: Reservation) -> None:
+    """Give every column the reservation leaves unset the value its INSERT would give it."""
+    set_columns = inspect(reservation).dict
+    for column in _COLUMNS:
+        if column.key in set_columns:
+            continue
+        default = column.default
+        if default is None:
+            value = None
+        elif default.is_callable:
+            value = default.arg(None)  # type: ignore[union-attr]
+        else:
+            value = default.arg  # type: ignore[union-attr]
+        setattr(reservation, column.key, value)
+
+
+def _insert_now(reservation: Reservation) -> None:
     set_columns = inspect(reservation).dict
     given = {
-        column.key: set_columns[column.key]
-        for column in _RESERVATIONS.c
-        if column.key in set_columns
+        column.key: set_columns[column.key] for column in _COLUMNS if column.key in set_columns
     }
     inserting = _inserting(frozenset(given))
     row = db.session.execute(inserting.statement, given).one()
     for name, value in zip(inserting.returned, row, strict=True):
         setattr(reservation, name, value)
-    make_transient_to_detached(reservation)
-    db.session.add(reservation)
 
 
 class _Inserting(NamedTuple):

@@ -29,6 +29,7 @@ from marketplace.db import (
     commit_keeping_objects,
     lock_columns,
     lock_row,
+    next_id,
     one_of,
     one_of_values,
     retry_on_contention,
@@ -79,7 +80,7 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
     (or confirmed at once for auto-confirm listings), or waitlisted when asked and full."""
     _require_claimant(actor)
     _lock_claimant(actor)
-    listing, holding = _claimable_listing(actor, listing_id)
+    listing, holding, new_id = _claimable_listing(actor, listing_id)
     _refuse_over_quota(holding)
     request_id = _fulfilled_request(actor, request.request_id)
     reservation = Reservation(
@@ -96,7 +97,7 @@ def claim(actor: Any, listing_id: int, request: Claim) -> Reservation:
     holds = _take_capacity(listing, request, reservation, holding)
     _open(reservation, listing, holds)
     with _refused_by_the_database():
-        records.insert(reservation)
+        records.insert(reservation, new_id)
         _notify_provider(reservation)  # first: it goes out with the event (see records)
         records.record_event(
             reservation,
@@ -160,8 +161,9 @@ class _Holding(NamedTuple):
     units_of_listing: int
 
 
-def _claimable_listing(actor: Any, listing_id: int) -> tuple[Listing, _Holding]:
-    """The listing, locked, and what the claimant already holds, read in the same statement.
+def _claimable_listing(actor: Any, listing_id: int) -> tuple[Listing, _Holding, int | None]:
+    """The listing, locked, what the claimant already holds, and on PostgreSQL an id for the
+    claim's reservation (``next_id``), read in the same statement.
 
     The counts are current: the claimant's row was locked by an earlier statement, so no other
     claim of theirs commits meanwhile, and this statement sees every one that committed before."""
@@ -183,7 +185,7 @@ def _claimable_listing(actor: Any, listing_id: int) -> tuple[Listing, _Holding]:
         )
     if not listing.is_public:
         raise Conflict("not_claimable", "This listing is not open for claims.")
-    return listing, _Holding(claims=row[1], units_of_listing=row[2])
+    return listing, _Holding(claims=row[1], units_of_listing=row[2]), row[3]
 
 
 @functools.cache
@@ -195,8 +197,9 @@ def _claimable_listing_statement() -> Select[Any]:
 @functools.cache
 def _listing_with_holding() -> Select[Any]:
     """SQL: listing ``:listing_id`` with its pick-up windows (a claim's window is checked
-    against them), the count of claimant ``:claimant_id``'s open claims and the units of the
-    listing they hold."""
+    against them), the count of claimant ``:claimant_id``'s open claims, the units of the
+    listing they hold, and an id for a new reservation (``next_id``; a refused claim leaves a
+    gap in the ids)."""
     reservations = Reservation.__table__.c
     claimants_open = select().where(
         reservations.claimant_id == bindparam("claimant_id", type_=Integer),
@@ -208,8 +211,11 @@ def _listing_with_holding() -> Select[Any]:
         .where(reservations.listing_id == Listing.id)
         .scalar_subquery()
     )
+    # A subquery, drawn once for the statement rather than once for each pick-up window
+    # joined to the listing.
+    new_reservation_id = select(next_id(Reservation.__table__)).scalar_subquery()
     return (
-        select(Listing, claims, units_of_listing)
+        select(Listing, claims, units_of_listing, new_reservation_id)
         .where(Listing.id == bindparam("listing_id", type_=Integer))
         .options(joinedload(Listing.pickup_windows))
         .execution_options(populate_existing=True)
