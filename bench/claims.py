@@ -750,8 +750,8 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument(
         "--floor-statements",
         type=int,
-        default=4,
-        help="statements each stand-in sends after signing in (default 4, as a claim and a "
+        default=3,
+        help="statements each stand-in sends after signing in (default 3, as a claim and a "
         "cancel do: bench/claims_profile.py --statements)",
     )
     parser.add_argument("--listings", type=int, default=16, help="donations to claim from")

@@ -28,7 +28,7 @@ from marketplace.openapi import ApiBlueprint
 from marketplace.reservations.schemas import CancelIn, ClaimIn
 
 # Statements a claim and a cancel send after the one that signs the caller in.
-STATEMENTS = int(os.environ.get("BENCH_FLOOR_STATEMENTS", "4"))
+STATEMENTS = int(os.environ.get("BENCH_FLOOR_STATEMENTS", "3"))
 
 BARE = text("SELECT 1")
 TOUCH_LISTING = text("UPDATE listings SET units_reserved = units_reserved WHERE id = :listing_id")

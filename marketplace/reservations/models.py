@@ -76,6 +76,10 @@ class Reservation(db.Model):
     # Not a column: whether claims of the listing wait on its waitlist, read with the
     # reservation by the statement that locks it, under the listing's lock (None: not read).
     claims_waiting: Mapped[bool | None] = query_expression()
+    # Not a column: an id for the reservation's next event, drawn by the statement that locks
+    # it on PostgreSQL (``db.next_id``), so that the event's INSERT can wait for the
+    # transaction's last statement; None on SQLite, and once used.
+    next_event_id: Mapped[int | None] = query_expression()
 
     listing: Mapped[Listing] = relationship(foreign_keys=[listing_id])
     claimant: Mapped[User] = relationship(foreign_keys=[claimant_id])

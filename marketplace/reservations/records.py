@@ -7,11 +7,13 @@ on the paths every claim and cancel take. What they write goes into the session'
 rows, as the counter updates of ``capacity`` do, so the objects stay right for the response and
 for a commit that keeps them (``commit_keeping_objects``), and nothing is read back.
 
-The event's INSERT carries the writes deferred before it (``insert_carrying``): on
-PostgreSQL a transition's UPDATE, a notification, a listing's counter or a search outbox row
-goes out in the same statement, and so does a claim's INSERT, whose id was drawn when the
-listing was read. On SQLite a claim's INSERT goes out at once and lets them wait past it for
-the event. Neither reads a row those writes change.
+On PostgreSQL the writes of a claim or a transition go out together, in one statement of
+data-modifying CTEs: a claim's INSERT (its id drawn when the listing was read), a transition's
+UPDATE, the event's INSERT (its id drawn when the reservation was locked, so it can wait for the
+commit too), a listing's counter, a notification, a search outbox row. Without an id drawn, the
+event's INSERT goes out at once and carries the writes deferred before it
+(``insert_carrying``); on SQLite a claim's INSERT goes out at once and lets them wait past it
+for the event. None of them reads a row the others change.
 """
 
 from __future__ import annotations
@@ -110,11 +112,19 @@ def write(reservation: Reservation, values: dict[str, Any]) -> None:
 def record_event(reservation: Reservation, **values: Any) -> ReservationEvent:
     """Add an event to the reservation's history (``values``: every column but the ids).
 
-    The new row joins the session as if loaded from the database, and the history in memory
-    when that is loaded; when it is not, reading it loads the new event with the others."""
+    With an id drawn for it when the reservation was locked (``next_event_id``), the INSERT
+    waits, with the writes before it, for the transaction's next statement or its commit;
+    without, it goes out at once and carries them. The new row joins the session as if loaded
+    from the database, and the history in memory when that is loaded; when it is not, reading
+    it loads the new event with the others."""
     db.session.flush()  # what the session holds goes first, as before the ORM's own statements
     values = {"reservation_id": reservation.id, **values}
-    new_id = insert_carrying(_EVENTS, values, returning=(_EVENTS.c.id,)).scalar_one()
+    new_id = reservation.next_event_id
+    if new_id is not None:
+        set_committed_value(reservation, "next_event_id", None)  # each id is used once
+        defer_insert(_EVENTS, {"id": new_id, **values})
+    else:
+        new_id = insert_carrying(_EVENTS, values, returning=(_EVENTS.c.id,)).scalar_one()
     event = ReservationEvent(id=new_id, **values)
     make_transient_to_detached(event)
     db.session.add(event)

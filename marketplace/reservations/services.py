@@ -43,6 +43,7 @@ from marketplace.reservations.models import (
     ACTIVE_STATUSES,
     HOLDING_STATUSES,
     Reservation,
+    ReservationEvent,
 )
 from marketplace.reservations.signals import reservation_changed, reservation_completed
 
@@ -452,8 +453,9 @@ def _locked_reservation(actor: Any, reservation_id: int) -> tuple[Reservation, L
 def _lock_with_listing(reservation_id: int) -> tuple[Reservation | None, Listing | None]:
     """Lock the reservation's listing (capacity lives there), then read the reservation and its
     history under that lock, locking it too, with whether claims wait on the listing's
-    waitlist (``Reservation.claims_waiting``). The listing comes first, as everywhere, so two
-    services never wait for each other's locks in opposite order."""
+    waitlist (``Reservation.claims_waiting``) and an id for its next event
+    (``Reservation.next_event_id``). The listing comes first, as everywhere, so two services
+    never wait for each other's locks in opposite order."""
     locking_listing, locking_reservation = _lock_with_listing_statements()
     parameters = {"reservation_id": reservation_id}
     listing = db.session.execute(locking_listing, parameters).scalar_one_or_none()
@@ -483,6 +485,10 @@ def _lock_with_listing_statements() -> tuple[Select[Any], Select[Any]]:
             joinedload(Reservation.events),
             with_expression(
                 Reservation.claims_waiting, capacity.claims_waiting(Reservation.listing_id)
+            ),
+            with_expression(
+                Reservation.next_event_id,
+                select(next_id(ReservationEvent.__table__)).scalar_subquery(),
             ),
         )
         .with_for_update(of=Reservation)
