@@ -7,9 +7,9 @@ goes out with the transaction's next statement: ``units_reserved = units_reserve
 CHECK constraint ``units_reserved <= quantity`` judges the row as it is when the write runs, so
 should two claims ever take the same last unit, the second fails there (``OVERSOLD``) and is
 refused as sold out. Slot places are taken by a conditional update, ``booked + n <= capacity``,
-which either takes them or touches no row (the CHECK on ``booked`` backs it). Loans have no counter: a period is free when no
-holding reservation overlaps it (and on PostgreSQL an exclusion constraint refuses overlapping
-periods outright).
+which either takes them or touches no row (the CHECK on ``booked`` backs it). Loans have no
+counter: a period is free when no holding reservation overlaps it (and on PostgreSQL an
+exclusion constraint refuses overlapping periods outright).
 
 The listing's status follows what is left (``follow_capacity``), set by plain UPDATEs that
 leave the listing's version alone: what is left changing is not an edit. For offers counted in

@@ -3,8 +3,9 @@
 Every service that changes capacity locks the listing's row first (a row lock on PostgreSQL, the
 database write lock on SQLite; see ``lock_row``), then decides on the counters read under that
 lock and moves them (see ``capacity``), so concurrent claims never promise more than there is;
-the database's constraints refuse whatever would, should the lock ever be missing. A service that loses a database race
-(deadlock, serialization failure, busy database) runs again from scratch a few times.
+the database's constraints refuse whatever would, should the lock ever be missing. A service
+that loses a database race (deadlock, serialization failure, busy database) runs again from
+scratch a few times.
 """
 
 from __future__ import annotations
