@@ -43,7 +43,7 @@ OVERSOLD = "units_reserved_within_quantity"
 class _Move(NamedTuple):
     statement: Update
     model: type[Any]
-    returned: tuple[str, ...]  # the columns whose new values RETURNING gives, first
+    returned: tuple[str, ...]  # the columns whose new values RETURNING gives
 
 
 def _change(move: _Move, row_id: int, **parameters: Any) -> Any:
@@ -56,7 +56,7 @@ def _change(move: _Move, row_id: int, **parameters: Any) -> Any:
         return None
     loaded = db.session.identity_map.get(identity_key(move.model, row_id))
     if loaded is not None:
-        for name, value in zip(move.returned, row, strict=False):
+        for name, value in zip(move.returned, row, strict=True):
             set_committed_value(loaded, name, value)
     return row
 
