@@ -426,7 +426,10 @@ def drive(port: int, count: int, seconds: float, script_for: ScriptFor) -> tuple
     connections = [Connection(port, *script_for(index, deadline)) for index in range(count)]
     running = len(connections)
     for connection in connections:
-        advance(connection, None)
+        try:
+            advance(connection, None)
+        except OSError as error:
+            drop(connection, f"{type(error).__name__}: {error}")
     while running:
         events = selector.select(timeout=60)
         if not events:
