@@ -14,7 +14,8 @@ Then, against that one server:
    statements as the real ones in one transaction (one of them a write), commit, and apply no
    rule. Its column is what the stack itself (gunicorn, Flask, SQLAlchemy, psycopg and the
    database, on the same CPUs) allows on this host: no way of writing the rules that keeps
-   their round trips to the database makes more claims per second than that.
+   their round trips to the database makes more claims per second than that. The last lines
+   give the real claims/s as a share of the floor's: the host's speed of the day moves both.
 
 Afterwards the database is checked for oversells: every listing's holding reservations within
 its quantity and its ``units_reserved`` counter agreeing with them, and the claims' history
@@ -698,6 +699,20 @@ class Run:
         }
 
 
+def shares_of_the_floor(runs: list[Run]) -> list[str]:
+    """For each database measured with ``--floor``: its claims/s as a share of the floor's.
+    The host's speed moves both alike, so the share drifts less than either figure."""
+    claims_per_second = {
+        (run.database, run.floor): run.claims.answers["claim 201"] / run.claim_seconds
+        for run in runs
+    }
+    return [
+        f"{database}: {claims_per_second[(database, False)] / floor:.0%} of the floor's claims/s"
+        for (database, is_floor), floor in claims_per_second.items()
+        if is_floor and (database, False) in claims_per_second and floor > 0
+    ]
+
+
 def print_table(runs: list[Run]) -> None:
     """One column per database, one line per figure."""
     columns = [run.figures() for run in runs]
@@ -911,6 +926,8 @@ def main() -> int:
             "they never answer sold out"
         )
     print_table(runs)
+    for line in shares_of_the_floor(runs):
+        print(line)
     oversold = sum(run.oversold["final"] + run.oversold["replayed"] for run in runs)
     return 1 if oversold else 0
 

@@ -72,6 +72,7 @@ def test_claims_benchmark_runs_and_oversells_nothing(database_arguments):
     assert re.search(r"^other answers / errors\s+0\s+0$", report, re.MULTILINE)
     assert re.search(r"^oversold \(final state\)\s+0\s+0$", report, re.MULTILINE)
     assert re.search(r"^oversold \(replayed history\)\s+0\s+0$", report, re.MULTILINE)
+    assert re.search(r"^(sqlite|postgresql): [1-9]\d*% of the floor's claims/s$", report, re.M)
 
 
 def test_claims_profile_benchmark_runs(database_arguments):
