@@ -32,10 +32,14 @@ server gets the difference). Hosts of the same size differ in speed from day to 
 first times a fixed pure-Python workload on this one: figures from two hosts compare only
 alongside it. So do figures from two interpreters: the server runs on the one that runs this
 script, and builds of the same Python version differ (on one host, a CPython 3.11 built without
-``--enable-optimizations`` took 48 ms where Debian's build took 41).
+``--enable-optimizations`` took 48 ms where Debian's build took 41). Within one hour, single
+15-second runs of the same code on that host ranged from 181 to 255 claims/s on PostgreSQL:
+``--rounds N`` measures each series N times, in turn, each on a fresh database and server, and
+prints each one's median and range, with the reference workload timed again at the end.
 
     .venv/bin/python bench/claims.py --clients 32 --seconds 10 --database both
     .venv/bin/python bench/claims.py --database postgresql --seconds 20 --floor
+    .venv/bin/python bench/claims.py --database postgresql --seconds 15 --rounds 9
 
 PostgreSQL is reached over its Unix socket when there is one (``--postgresql`` chooses another
 server or TCP), as a service on the same host as its database connects: every statement is a
@@ -646,10 +650,20 @@ class Run:
     cpu: dict[str, dict[str, float]]
     worker_cpu: list[float]  # of the claim run, per worker
     floor: bool  # against bench/floor_app.py's stand-ins for claim and cancel
+    round_number: int | None = None  # with --rounds: which round this run was
+
+    @property
+    def series(self) -> str:
+        """What the run measured, whichever round it was."""
+        return f"{self.database} floor" if self.floor else self.database
 
     @property
     def label(self) -> str:
-        return f"{self.database} floor" if self.floor else self.database
+        return self.series if self.round_number is None else f"{self.series} #{self.round_number}"
+
+    @property
+    def claims_per_second(self) -> float:
+        return self.claims.answers["claim 201"] / self.claim_seconds
 
     def unexpected(self) -> Counter[str]:
         expected = {"claim 201", "claim 409 sold_out", "cancel 200", "read 200"}
@@ -699,17 +713,38 @@ class Run:
         }
 
 
+def median_claims_per_second(runs: list[Run]) -> dict[str, float]:
+    """Each series' claims/s (the median over its rounds), in the order the runs came."""
+    rounds: dict[str, list[float]] = {}
+    for run in runs:
+        rounds.setdefault(run.series, []).append(run.claims_per_second)
+    return {series: statistics.median(figures) for series, figures in rounds.items()}
+
+
+def rounds_summary(runs: list[Run]) -> list[str]:
+    """With ``--rounds``: each series' claims/s in every round, and their median and range."""
+    lines = []
+    for series, median in median_claims_per_second(runs).items():
+        figures = [run.claims_per_second for run in runs if run.series == series]
+        if len(figures) > 1:
+            lines.append(
+                f"{series}: claims/s in {len(figures)} rounds: median {median:.0f}, "
+                f"{min(figures):.0f}-{max(figures):.0f} "
+                f"({' '.join(f'{figure:.0f}' for figure in figures)})"
+            )
+    return lines
+
+
 def shares_of_the_floor(runs: list[Run]) -> list[str]:
-    """For each database measured with ``--floor``: its claims/s as a share of the floor's.
-    The host's speed moves both alike, so the share drifts less than either figure."""
-    claims_per_second = {
-        (run.database, run.floor): run.claims.answers["claim 201"] / run.claim_seconds
-        for run in runs
-    }
+    """For each database measured with ``--floor``: its claims/s as a share of the floor's
+    (medians, with ``--rounds``). The host's speed moves both alike, so the share drifts less
+    than either figure."""
+    medians = median_claims_per_second(runs)
     return [
-        f"{database}: {claims_per_second[(database, False)] / floor:.0%} of the floor's claims/s"
-        for (database, is_floor), floor in claims_per_second.items()
-        if is_floor and (database, False) in claims_per_second and floor > 0
+        f"{database}: {medians[database] / medians[f'{database} floor']:.0%} of the floor's "
+        "claims/s"
+        for database in dict.fromkeys(run.database for run in runs)
+        if medians.get(f"{database} floor", 0) > 0 and database in medians
     ]
 
 
@@ -735,7 +770,12 @@ def print_table(runs: list[Run]) -> None:
 # --- main ----------------------------------------------------------------------------------------
 
 
-def bench(database: str, arguments: argparse.Namespace, floor: bool = False) -> Run:
+def bench(
+    database: str,
+    arguments: argparse.Namespace,
+    floor: bool = False,
+    round_number: int | None = None,
+) -> Run:
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-claims-{database}-"))
     application = (
         ["--pythonpath", str(REPOSITORY / "bench"), "floor_app:app"] if floor else ["wsgi:app"]
@@ -790,6 +830,7 @@ def bench(database: str, arguments: argparse.Namespace, floor: bool = False) -> 
                 cpu,
                 worker_cpu_between(between, ended),
                 floor,
+                round_number,
             )
             problems = [
                 line
@@ -867,6 +908,13 @@ def parse_arguments() -> argparse.Namespace:
         help="statements each stand-in sends after signing in (default 3, as a claim and a "
         "cancel do: bench/claims_profile.py --statements)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure each database (and floor) this many times, in turn, each on a fresh "
+        "database and server, and print each series' median claims/s (default 1)",
+    )
     parser.add_argument("--listings", type=int, default=16, help="donations to claim from")
     parser.add_argument("--quantity", type=int, default=2, help="units of each donation")
     arguments = parser.parse_args()
@@ -899,12 +947,17 @@ def main() -> int:
     reference_ms = reference_workload_ms()
     databases = ("sqlite", "postgresql") if arguments.database == "both" else (arguments.database,)
     runs = []
-    for database in databases:
-        for floor in (False, True) if arguments.floor else (False,):
-            run = bench(database, arguments, floor)
-            runs.append(run)
-            if run.unexpected():
-                print(f"{run.label}: unexpected answers {dict(run.unexpected())}")
+    # Round by round, so that every series meets the host's slow and fast minutes alike.
+    for round_number in range(1, arguments.rounds + 1):
+        for database in databases:
+            for floor in (False, True) if arguments.floor else (False,):
+                run = bench(
+                    database, arguments, floor, round_number if arguments.rounds > 1 else None
+                )
+                runs.append(run)
+                if run.unexpected():
+                    print(f"{run.label}: unexpected answers {dict(run.unexpected())}")
+    reference_after_ms = reference_workload_ms() if arguments.rounds > 1 else None
     print(
         f"\n{arguments.clients} clients; gunicorn {arguments.workers} workers x "
         f"{arguments.threads} threads on 127.0.0.1 "
@@ -913,9 +966,10 @@ def main() -> int:
         f"{arguments.quantity} units; claim+cancel for {arguments.seconds:g}s, trivial GET for "
         f"{arguments.trivial_seconds:g}s; {os.cpu_count()} CPUs"
     )
+    after = "" if reference_after_ms is None else f" ({reference_after_ms:.0f} ms after the rounds)"
     print(
-        f"this host runs the reference Python workload in {reference_ms:.0f} ms (best of 5) "
-        f"on Python {platform.python_version()} at {sys.executable}, which runs the server too"
+        f"this host runs the reference Python workload in {reference_ms:.0f} ms{after} (best of "
+        f"5) on Python {platform.python_version()} at {sys.executable}, which runs the server too"
     )
     if "postgresql" in databases:
         print(f"the service reaches PostgreSQL over {postgresql_transport(arguments.postgresql)}")
@@ -926,7 +980,7 @@ def main() -> int:
             "they never answer sold out"
         )
     print_table(runs)
-    for line in shares_of_the_floor(runs):
+    for line in rounds_summary(runs) + shares_of_the_floor(runs):
         print(line)
     oversold = sum(run.oversold["final"] + run.oversold["replayed"] for run in runs)
     return 1 if oversold else 0

@@ -75,6 +75,24 @@ def test_claims_benchmark_runs_and_oversells_nothing(database_arguments):
     assert re.search(r"^(sqlite|postgresql): [1-9]\d*% of the floor's claims/s$", report, re.M)
 
 
+def test_claims_benchmark_rounds_give_a_column_each_and_their_median(database_arguments):
+    report = run_bench(
+        "claims.py", "--clients", "2", "--seconds", "0.5", "--rounds", "2", *database_arguments
+    )
+
+    assert re.search(r"^\s+(sqlite|postgresql) #1\s+\1 #2$", report, re.MULTILINE)
+    summary = re.search(
+        r"^(?:sqlite|postgresql): claims/s in 2 rounds: median (\d+), (\d+)-(\d+) \((\d+) (\d+)\)$",
+        report,
+        re.MULTILINE,
+    )
+    assert summary is not None, report
+    median, low, high, first, second = map(int, summary.groups())
+    assert 0 < low <= median <= high
+    assert sorted((first, second)) == [low, high]
+    assert re.search(r"ms after the rounds\)", report)
+
+
 def test_claims_profile_benchmark_runs(database_arguments):
     report = run_bench("claims_profile.py", "--pairs", "5", "--warmup", "1", *database_arguments)
 
