@@ -33,7 +33,7 @@ first times a fixed pure-Python workload on this one: figures from two hosts com
 alongside it. So do figures from two interpreters: the server runs on the one that runs this
 script, and builds of the same Python version differ (on one host, a CPython 3.11 built without
 ``--enable-optimizations`` took 48 ms where Debian's build took 41). Within one hour, single
-15-second runs of the same code on that host ranged from 181 to 255 claims/s on PostgreSQL:
+15-second runs of the same code on that host ranged from 165 to 255 claims/s on PostgreSQL:
 ``--rounds N`` measures each series N times, in turn, each on a fresh database and server, and
 prints each one's median and range, with the reference workload timed again at the end.
 
