@@ -713,33 +713,33 @@ class Run:
         }
 
 
-def median_claims_per_second(runs: list[Run]) -> dict[str, float]:
-    """Each series' claims/s (the median over its rounds), in the order the runs came."""
+def claims_per_second_by_series(runs: list[Run]) -> dict[str, list[float]]:
+    """Each series' claims/s, round by round, in the order the runs came."""
     rounds: dict[str, list[float]] = {}
     for run in runs:
         rounds.setdefault(run.series, []).append(run.claims_per_second)
-    return {series: statistics.median(figures) for series, figures in rounds.items()}
+    return rounds
 
 
 def rounds_summary(runs: list[Run]) -> list[str]:
     """With ``--rounds``: each series' claims/s in every round, and their median and range."""
-    lines = []
-    for series, median in median_claims_per_second(runs).items():
-        figures = [run.claims_per_second for run in runs if run.series == series]
-        if len(figures) > 1:
-            lines.append(
-                f"{series}: claims/s in {len(figures)} rounds: median {median:.0f}, "
-                f"{min(figures):.0f}-{max(figures):.0f} "
-                f"({' '.join(f'{figure:.0f}' for figure in figures)})"
-            )
-    return lines
+    return [
+        f"{series}: claims/s in {len(figures)} rounds: median {statistics.median(figures):.0f}, "
+        f"{min(figures):.0f}-{max(figures):.0f} "
+        f"({' '.join(f'{figure:.0f}' for figure in figures)})"
+        for series, figures in claims_per_second_by_series(runs).items()
+        if len(figures) > 1
+    ]
 
 
 def shares_of_the_floor(runs: list[Run]) -> list[str]:
     """For each database measured with ``--floor``: its claims/s as a share of the floor's
     (medians, with ``--rounds``). The host's speed moves both alike, so the share drifts less
     than either figure."""
-    medians = median_claims_per_second(runs)
+    medians = {
+        series: statistics.median(figures)
+        for series, figures in claims_per_second_by_series(runs).items()
+    }
     return [
         f"{database}: {medians[database] / medians[f'{database} floor']:.0%} of the floor's "
         "claims/s"
