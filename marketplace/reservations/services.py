@@ -282,7 +282,10 @@ def _take_units(
             details={"per_person_limit": limit, "held": holding.units_of_listing},
         )
     reservation.quantity = quantity
-    reservation.pickup_window_id = _pickup_window(listing, request.pickup_window_id)
+    window = _pickup_window(listing, request.pickup_window_id)
+    # The object as well as the id: the claim's hold ends with the window.
+    reservation.pickup_window = window
+    reservation.pickup_window_id = window.id if window is not None else None
     if capacity.take_units(listing, quantity):
         return True
     if request.waitlist:
@@ -294,7 +297,7 @@ def _take_units(
     )
 
 
-def _pickup_window(listing: Listing, window_id: int | None) -> int | None:
+def _pickup_window(listing: Listing, window_id: int | None) -> PickupWindow | None:
     if not listing.pickup_windows:
         if window_id is not None:
             raise Invalid({"pickup_window_id": "This offer has no pick-up windows."})
@@ -306,7 +309,7 @@ def _pickup_window(listing: Listing, window_id: int | None) -> int | None:
         raise Invalid({"pickup_window_id": "Not a pick-up window of this listing."})
     if window.ends_at <= clock.now():
         raise Invalid({"pickup_window_id": "That pick-up window is over."})
-    return window.id
+    return window
 
 
 def _take_slot_places(listing: Listing, request: Claim, reservation: Reservation) -> bool:
@@ -318,7 +321,7 @@ def _take_slot_places(listing: Listing, request: Claim, reservation: Reservation
     if slot.starts_at <= clock.now():
         raise Invalid({"slot_id": "That slot has already started."})
     places = request.quantity or 1
-    reservation.slot_id, reservation.quantity = slot.id, places
+    reservation.slot_id, reservation.slot, reservation.quantity = slot.id, slot, places
     if capacity.take_slot(slot.id, places):
         return True
     if request.waitlist:
@@ -356,9 +359,26 @@ def _open(reservation: Reservation, listing: Listing, holds: bool) -> None:
         reservation.confirmed_at = clock.now()
     else:
         reservation.status = "pending"
-        reservation.hold_expires_at = clock.now() + timedelta(
-            hours=_config("RESERVATION_HOLD_HOURS")
-        )
+        reservation.hold_expires_at = _hold_ends_at(reservation)
+
+
+def _hold_ends_at(reservation: Reservation) -> datetime:
+    """When an unconfirmed claim made now expires: after RESERVATION_HOLD_HOURS, or when its
+    pick-up time is over if that comes first (a later confirmation would only make the
+    claimant miss it)."""
+    hold_ends = clock.now() + timedelta(hours=_config("RESERVATION_HOLD_HOURS"))
+    pickup_ends = pickup_ends_at(reservation)
+    return hold_ends if pickup_ends is None else min(hold_ends, pickup_ends)
+
+
+def _hold_is_over(reservation: Reservation) -> bool:
+    """Whether a pending claim's hold has run out (or its pick-up time is over: holds given
+    before they ended with it run on)."""
+    now = clock.now()
+    if reservation.hold_expires_at is not None and reservation.hold_expires_at <= now:
+        return True
+    pickup_ends = pickup_ends_at(reservation)
+    return pickup_ends is not None and pickup_ends <= now
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -500,7 +520,17 @@ def _lock_with_listing_statements() -> tuple[Select[Any], Select[Any]]:
 
 @retry_on_contention()
 def confirm(actor: Any, reservation_id: int) -> Reservation:
-    reservation, _listing = _locked_reservation(actor, reservation_id)
+    """Accept a pending claim; one whose hold has run out expires instead (409
+    ``hold_expired``), as the next sweep would have expired it."""
+    reservation, listing = _locked_reservation(actor, reservation_id)
+    transitions.check(reservation, "confirm", actor)
+    if _hold_is_over(reservation):
+        _expire_if_stale(reservation, listing)
+        commit_keeping_objects()
+        raise Conflict(
+            "hold_expired",
+            "The claim was not confirmed in time and has expired; the claimant may claim again.",
+        )
     transitions.apply(reservation, "confirm", actor, also={"hold_expires_at": None})
     return _finish(reservation, "confirm", actor, notify=reservation.claimant_id)
 
@@ -559,6 +589,20 @@ def hand_over_opens_at(reservation: Reservation) -> datetime | None:
     if reservation.starts_on is not None:
         zone = ZoneInfo(_config("LOCAL_TIMEZONE"))
         return datetime.combine(reservation.starts_on, time(), tzinfo=zone).astimezone(UTC)
+    return None
+
+
+def pickup_ends_at(reservation: Reservation) -> datetime | None:
+    """When the time to collect a claim is over: the end of its pick-up window or slot, or of
+    its loan's first local day; None when no time was set (the parties arrange it)."""
+    if reservation.pickup_window is not None:
+        return reservation.pickup_window.ends_at
+    if reservation.slot is not None:
+        return reservation.slot.ends_at
+    if reservation.starts_on is not None:
+        zone = ZoneInfo(_config("LOCAL_TIMEZONE"))
+        day_after = reservation.starts_on + timedelta(days=1)
+        return datetime.combine(day_after, time(), tzinfo=zone).astimezone(UTC)
     return None
 
 
@@ -628,10 +672,23 @@ def complete(actor: Any, reservation_id: int) -> Reservation:
 
 @retry_on_contention()
 def mark_no_show(actor: Any, reservation_id: int) -> Reservation:
+    """The claimant did not come: recorded by the owner once the pick-up time is over."""
     reservation, listing = _locked_reservation(actor, reservation_id)
+    transitions.check(reservation, "no_show", actor)
+    _refuse_no_show_too_early(reservation)
     transitions.apply(reservation, "no_show", actor)
     _record_no_show(reservation, listing)
     return _finish(reservation, "no_show", actor, notify=reservation.claimant_id)
+
+
+def _refuse_no_show_too_early(reservation: Reservation) -> None:
+    pickup_ends = pickup_ends_at(reservation)
+    if pickup_ends is not None and clock.now() < pickup_ends:
+        raise Conflict(
+            "too_early",
+            "A no-show can be recorded only once the time to collect is over.",
+            details={"from": pickup_ends.isoformat()},
+        )
 
 
 def _record_no_show(reservation: Reservation, listing: Listing) -> list[Reservation]:
@@ -704,7 +761,8 @@ def _give_back(reservation: Reservation, listing: Listing) -> bool:
 def _release(reservation: Reservation, listing: Listing) -> list[Reservation]:
     """Give a closed claim's capacity back and let the waitlist move up; the claims that did."""
     gave_back = _give_back(reservation, listing)
-    promoted = promote_waitlist(listing) if gave_back and _claims_wait(reservation) else []
+    moves_up = gave_back and listing.is_public and _claims_wait(reservation)
+    promoted = promote_waitlist(listing) if moves_up else []
     capacity.follow_capacity(listing)
     return promoted
 
@@ -792,7 +850,8 @@ def _cancel_one(
 
 def promote_waitlist(listing: Listing) -> list[Reservation]:
     """Move the oldest waitlisted claims that now fit to pending (or confirmed, for
-    auto-confirm listings), and tell their claimants. Writes as it goes, never commits."""
+    auto-confirm listings), and tell their claimants and the owner. Writes as it goes, never
+    commits; the caller sees that the listing is public."""
     promoted = []
     waiting = db.session.scalars(
         select(Reservation)
@@ -805,11 +864,13 @@ def promote_waitlist(listing: Listing) -> list[Reservation]:
         if listing.auto_confirm:  # as a claim of it would be: confirmed at once
             transitions.apply(reservation, "promote", None, lands_on="confirmed")
         else:
-            hold = timedelta(hours=_config("RESERVATION_HOLD_HOURS"))
             transitions.apply(
-                reservation, "promote", None, also={"hold_expires_at": clock.now() + hold}
+                reservation, "promote", None, also={"hold_expires_at": _hold_ends_at(reservation)}
             )
         _notify((reservation.claimant_id,), "reservation_promoted", reservation, listing)
+        _notify(
+            (listing.owner_id,), "claim_moved_up", reservation, listing, status=reservation.status
+        )
         promoted.append(reservation)
     return promoted
 
@@ -893,12 +954,15 @@ def sweep() -> SweepReport:
         (
             "expired",
             _expire_if_stale,
-            (Reservation.status == "pending", Reservation.hold_expires_at <= now),
+            (
+                Reservation.status == "pending",
+                or_(Reservation.hold_expires_at <= now, _pickup_time_passed(now)),
+            ),
         ),
         (
             "no_shows",
             _no_show_if_missed,
-            (Reservation.status == "confirmed", _pickup_time_passed(now)),
+            (Reservation.status == "confirmed", _pickup_time_passed(now - _no_show_grace())),
         ),
         (
             "waitlist_expired",
@@ -945,14 +1009,18 @@ def sweep() -> SweepReport:
     return report
 
 
-def _pickup_time_passed(now: datetime) -> Any:
-    """SQL: the window or slot ended longer ago than the grace, or the loan's first day passed."""
-    cutoff = now - timedelta(minutes=_config("RESERVATION_NO_SHOW_GRACE_MINUTES"))
+def _no_show_grace() -> timedelta:
+    return timedelta(minutes=_config("RESERVATION_NO_SHOW_GRACE_MINUTES"))
+
+
+def _pickup_time_passed(cutoff: datetime) -> Any:
+    """SQL: the window or slot ended by ``cutoff``, or the loan's first day is over (a first
+    sift: the step re-checks each reservation)."""
     return or_(
         Reservation.pickup_window_id.in_(
-            select(PickupWindow.id).where(PickupWindow.ends_at < cutoff)
+            select(PickupWindow.id).where(PickupWindow.ends_at <= cutoff)
         ),
-        Reservation.slot_id.in_(select(ListingSlot.id).where(ListingSlot.ends_at < cutoff)),
+        Reservation.slot_id.in_(select(ListingSlot.id).where(ListingSlot.ends_at <= cutoff)),
         Reservation.starts_on < local_today(),
     )
 
@@ -992,11 +1060,7 @@ def _sweep_one(reservation_id: int, step: Any) -> _Swept:
 
 
 def _expire_if_stale(reservation: Reservation, listing: Listing) -> _Swept:
-    if (
-        reservation.status != "pending"
-        or not reservation.hold_expires_at
-        or reservation.hold_expires_at > clock.now()
-    ):
+    if reservation.status != "pending" or not _hold_is_over(reservation):
         return _UNCHANGED
     transitions.apply(reservation, "expire", None, "nobody confirmed the claim in time")
     promoted = _release(reservation, listing)
@@ -1027,18 +1091,10 @@ _WHY_WAITING_ENDS = {
 
 def _missed_after(reservation: Reservation) -> datetime | None:
     """When a confirmed claim that was never picked up becomes a no-show."""
-    grace = timedelta(minutes=_config("RESERVATION_NO_SHOW_GRACE_MINUTES"))
-    if reservation.pickup_window is not None:
-        return reservation.pickup_window.ends_at + grace
-    if reservation.slot is not None:
-        return reservation.slot.ends_at + grace
-    if reservation.starts_on is not None:
-        zone = ZoneInfo(_config("LOCAL_TIMEZONE"))
-        day_after = datetime.combine(
-            reservation.starts_on + timedelta(days=1), datetime.min.time(), tzinfo=zone
-        )
-        return day_after + grace
-    return None
+    pickup_ends = pickup_ends_at(reservation)
+    if pickup_ends is None:
+        return None
+    return pickup_ends + _no_show_grace()
 
 
 def _no_show_if_missed(reservation: Reservation, listing: Listing) -> _Swept:
@@ -1087,7 +1143,8 @@ def _remind_before_pickup(reservation: Reservation, listing: Listing) -> _Swept:
     starts_at = _pickup_starts_at(reservation)
     now = clock.now()
     if (
-        reservation.reminded_at
+        reservation.status not in ("pending", "confirmed")
+        or reservation.reminded_at
         or starts_at is None
         or not (now < starts_at <= now + timedelta(days=1))
     ):
@@ -1104,7 +1161,11 @@ def _remind_before_pickup(reservation: Reservation, listing: Listing) -> _Swept:
 
 
 def _remind_before_return(reservation: Reservation, listing: Listing) -> _Swept:
-    if reservation.return_reminded_at or reservation.ends_on is None:
+    if (
+        reservation.status != "picked_up"
+        or reservation.return_reminded_at
+        or reservation.ends_on is None
+    ):
         return _UNCHANGED
     if reservation.ends_on - local_today() != timedelta(days=1):
         return _UNCHANGED
@@ -1122,7 +1183,7 @@ def _remind_before_return(reservation: Reservation, listing: Listing) -> _Swept:
 @retry_on_contention()
 def _promote_for(listing_id: int) -> int:
     listing = lock_row(Listing, listing_id)
-    if listing is None:
+    if listing is None or not listing.is_public:  # claims wait while it is in review
         return 0
     promoted = promote_waitlist(listing)
     capacity.follow_capacity(listing)

@@ -163,6 +163,18 @@ def _past(action: str) -> str:
     }.get(action, action)
 
 
+def check(reservation: Reservation, action: str, actor: Any, note: str = "") -> Transition:
+    """The transition ``action`` if the actor may make it now (409 when the state does not
+    allow it, 403 when the actor may not, 409 ``reason_required`` when a reason is missing)."""
+    transition = find(action, reservation)
+    roles = roles_of(actor, reservation) & transition.actors
+    if not roles:
+        raise Forbidden(f"You cannot {action.replace('_', ' ')} this reservation.")
+    if roles <= transition.reason_required_from and not note.strip():
+        raise Conflict("reason_required", "Say why (reason).")
+    return transition
+
+
 def apply(
     reservation: Reservation,
     action: str,
@@ -179,12 +191,7 @@ def apply(
     ``also``; one INSERT adds the event. ``lands_on`` names where the claim goes when it goes
     past the transition's target: a waitlisted claim of an auto-confirm listing that moves up
     is confirmed at once, and its one event says so."""
-    transition = find(action, reservation)
-    roles = roles_of(actor, reservation) & transition.actors
-    if not roles:
-        raise Forbidden(f"You cannot {action.replace('_', ' ')} this reservation.")
-    if roles <= transition.reason_required_from and not note.strip():
-        raise Conflict("reason_required", "Say why (reason).")
+    transition = check(reservation, action, actor, note)
     now = clock.now()
     source, target = reservation.status, lands_on or transition.target
     # The UPDATE first: it waits for the event's INSERT and goes out with it (see records).

@@ -40,6 +40,7 @@ SUBJECTS: dict[str, str] = {
     "reservation_expired": RESERVATION,
     "waitlist_expired": RESERVATION,
     "reservation_promoted": RESERVATION,
+    "claim_moved_up": RESERVATION,
     "loan_overdue": RESERVATION,
     "pickup_tomorrow": RESERVATION,
     "return_tomorrow": RESERVATION,

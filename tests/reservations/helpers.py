@@ -94,6 +94,7 @@ RESERVATION_NOTICES = (
     "return_tomorrow",
     "loan_overdue",
     "waitlist_expired",
+    "claim_moved_up",
 )
 
 

@@ -25,7 +25,7 @@ succeeds exactly when the rules say so, and otherwise fails with the code they n
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import combinations, pairwise
 from typing import Any
 
@@ -503,6 +503,10 @@ def expected_move(
         return "forbidden"
     if action == "cancel" and by != "claimant" and not with_reason:
         return "reason_required"
+    if action == "confirm" and hold_is_over(reservation):
+        return "hold_expired"
+    if action == "no_show" and clock.now() < (pickup_ends(reservation) or clock.now()):
+        return "too_early"
     if action == "pickup":
         if too_early_to_hand_over(reservation):
             return "too_early"
@@ -520,6 +524,23 @@ def too_early_to_hand_over(reservation: Reservation) -> bool:
         early = timedelta(minutes=current_app.config["RESERVATION_EARLY_START_MINUTES"])
         return clock.now() < reservation.slot.starts_at - early
     return reservation.starts_on is not None and local_today() < reservation.starts_on
+
+
+def pickup_ends(reservation: Reservation) -> datetime | None:
+    """When the time to collect is over: the window's or slot's end, the loan's first day's."""
+    if reservation.pickup_window is not None:
+        return reservation.pickup_window.ends_at
+    if reservation.slot is not None:
+        return reservation.slot.ends_at
+    if reservation.starts_on is not None:
+        day_after = reservation.starts_on + timedelta(days=1)
+        return datetime.combine(day_after, time(), tzinfo=LOCAL_ZONE)
+    return None
+
+
+def hold_is_over(reservation: Reservation) -> bool:
+    assert reservation.hold_expires_at is not None
+    return reservation.hold_expires_at <= clock.now()
 
 
 def taken(reservations: list[Reservation], statuses: tuple[str, ...] = TAKING) -> int:
@@ -575,8 +596,13 @@ def check_history(reservation: Reservation) -> None:
         assert after.from_status == before.to_status
         assert after.at >= before.at
     assert events[-1].to_status == reservation.status
+    pickup_end = pickup_ends(reservation)
     if reservation.status == "pending":
         assert reservation.hold_expires_at is not None
+        # A hold ends with the time to collect: a later confirmation would make a no-show.
+        assert pickup_end is None or reservation.hold_expires_at <= pickup_end
+    for no_show in (event for event in events if event.action == "no_show"):
+        assert pickup_end is None or no_show.at >= pickup_end, "a no-show before the time was over"
     assert (
         reservation.listing.auto_confirm
         or reservation.status != "confirmed"

@@ -3,6 +3,7 @@ services and printed in the docs; every other move is a 409 invalid_transition."
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -141,8 +142,10 @@ def test_each_action_from_each_state(
 
     outcomes = {}
     for status in STATUSES:
-        # Loans start today: a lent item is handed over from its loan's first day.
-        starts = {"starts_on": local_today()} if kind == "lend" else {}
+        # Loans start today: a lent item is handed over from its loan's first day. A no-show
+        # is recorded once that day is over: those loans started yesterday.
+        first_day = local_today() - timedelta(days=endpoint == "no-show")
+        starts = {"starts_on": first_day} if kind == "lend" else {}
         reservation = ReservationFactory(
             listing=listing_factory(owner=owner), claimant=claimant, status=status, **starts
         )

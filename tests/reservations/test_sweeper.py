@@ -12,6 +12,7 @@ from sqlalchemy import select
 from marketplace import clock
 from marketplace.extensions import db
 from marketplace.notifications.models import Notification
+from marketplace.reservations import services
 from marketplace.reservations.models import Reservation
 from tests.listing_factories import (
     DonationOfferFactory,
@@ -386,6 +387,53 @@ def test_pickup_reminders_go_out_the_day_before_once(cli: Any) -> None:
     clock.advance(timedelta(minutes=1))
     assert "1 reminders" in sweep(cli)
     assert notice_kinds(not_yet.claimant) == ["pickup_tomorrow"]
+
+
+def changed_while_listed(monkeypatch: Any, reservation_id: int, change: Any) -> None:
+    """Make ``change`` to the reservation right after a sweep step has listed it: what another
+    request may commit between the step's list and its turn."""
+    listed = services._ids
+
+    def listed_then_changed(*conditions: Any) -> list[int]:
+        ids = listed(*conditions)
+        if reservation_id in ids:
+            change()
+        return ids
+
+    monkeypatch.setattr(services, "_ids", listed_then_changed)
+
+
+def test_no_pickup_reminder_for_a_claim_cancelled_while_the_sweep_ran(
+    app_ctx: Any, monkeypatch: Any, claimant: Any
+) -> None:
+    reservation = DonationReservationFactory(claimant=claimant)  # window starts in 24 hours
+    changed_while_listed(
+        monkeypatch, reservation.id, lambda: services.cancel(claimant, reservation.id, "")
+    )
+
+    report = services.sweep()
+
+    assert report.reminders == 0
+    assert notices(claimant, "pickup_tomorrow") == []
+
+
+def test_no_return_reminder_for_a_loan_returned_while_the_sweep_ran(
+    app_ctx: Any, monkeypatch: Any, owner: Any, claimant: Any
+) -> None:
+    today = local_today()
+    loan = LoanReservationFactory(
+        listing=LendOfferFactory(owner=owner),
+        claimant=claimant,
+        status="picked_up",
+        starts_on=today,
+        ends_on=today + timedelta(days=1),
+    )
+    changed_while_listed(monkeypatch, loan.id, lambda: services.mark_returned(owner, loan.id))
+
+    report = services.sweep()
+
+    assert report.reminders == 0
+    assert notices(claimant, "return_tomorrow") == []
 
 
 def test_return_reminder_goes_out_the_day_before_the_last_day_once(cli: Any) -> None:

@@ -3,23 +3,27 @@ claimant's code), return, complete and no-show; who hears of it; what is recorde
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
 
 from marketplace import clock
-from tests.factories import CoordinatorFactory, MerchantFactory
+from marketplace.extensions import db
+from tests.factories import CoordinatorFactory, MerchantFactory, UserFactory
 from tests.listing_factories import (
     DonationOfferFactory,
     ItemOfferFactory,
     LendOfferFactory,
+    PickupWindowFactory,
     SkillOfferFactory,
 )
 from tests.reservation_factories import (
+    LOCAL_ZONE,
     DonationReservationFactory,
     LoanReservationFactory,
     ReservationFactory,
+    SkillReservationFactory,
     local_today,
     organisation_listing,
 )
@@ -478,6 +482,119 @@ def test_no_show_needs_a_confirmed_claim(owner_client: Any, owner: Any) -> None:
     reservation = ReservationFactory(listing=ItemOfferFactory(owner=owner), status="pending")
 
     assert_error(act(owner_client, reservation, "no-show"), 409, "invalid_transition")
+
+
+def _confirmed_claim_with_a_time(kind: str, owner: Any, claimant: Any) -> tuple[Any, Any]:
+    """A confirmed claim of ``kind`` and when the time to collect it is over: its window's or
+    slot's end, or midnight after its loan's first day (tomorrow)."""
+    if kind == "donation":
+        listing = DonationOfferFactory(owner=owner, organisation=None)
+        reservation = DonationReservationFactory(listing=listing, claimant=claimant)
+        return reservation, reservation.pickup_window.ends_at
+    if kind == "skill":
+        listing = SkillOfferFactory(owner=owner)
+        reservation = SkillReservationFactory(
+            listing=listing, claimant=claimant, status="confirmed"
+        )
+        return reservation, reservation.slot.ends_at
+    listing = LendOfferFactory(owner=owner)
+    reservation = LoanReservationFactory(listing=listing, claimant=claimant, status="confirmed")
+    day_after = reservation.starts_on + timedelta(days=1)
+    return reservation, datetime.combine(day_after, time(), tzinfo=LOCAL_ZONE)
+
+
+@pytest.mark.parametrize("kind", ["donation", "skill", "loan"])
+def test_a_no_show_is_recorded_only_once_the_time_to_collect_is_over(
+    kind: str, owner_client: Any, owner: Any, claimant: Any
+) -> None:
+    reservation, over_at = _confirmed_claim_with_a_time(kind, owner, claimant)
+    clock.advance(over_at - NOW - timedelta(minutes=1))
+
+    early = act(owner_client, reservation, "no-show")
+
+    assert assert_error(early, 409, "too_early") == {"from": over_at.astimezone(UTC).isoformat()}
+    assert reservation_of(reservation.id).status == "confirmed"
+    assert reliability(claimant) == (0, 0, 0)
+    assert notice_kinds(claimant) == []
+
+    clock.advance(timedelta(minutes=1))
+    response = act(owner_client, reservation, "no-show")
+
+    assert response.status_code == 200, response.json
+    assert reliability(claimant) == (0, 1, 0)
+
+
+def test_a_no_show_is_checked_for_who_asks_before_when(client_as: Any, owner: Any) -> None:
+    reservation, _over_at = _confirmed_claim_with_a_time("donation", owner, UserFactory())
+
+    assert_error(act(client_as(UserFactory()), reservation, "no-show"), 404, "not_found")
+    claimant_client = client_as(reservation.claimant)
+    assert_error(act(claimant_client, reservation, "no-show"), 403, "forbidden")
+
+
+def test_a_hold_ends_when_the_time_to_collect_does(
+    claimant_client: Any, owner: Any, claimant: Any
+) -> None:
+    rice = DonationOfferFactory(owner=owner, organisation=None, auto_confirm=False)
+    window = rice.pickup_windows[0]
+    soon = PickupWindowFactory(
+        listing=rice, starts_at=NOW + timedelta(hours=1), ends_at=NOW + timedelta(hours=2)
+    )
+
+    in_two_hours = claim(claimant_client, rice, pickup_window_id=soon.id)
+    tomorrow = claim(claimant_client, rice, pickup_window_id=window.id)
+
+    assert in_two_hours.json["hold_expires_at"] == soon.ends_at.isoformat()
+    # The window ends later than the 24 hours' hold.
+    assert window.ends_at > NOW + timedelta(hours=24)
+    assert tomorrow.json["hold_expires_at"] == (NOW + timedelta(hours=24)).isoformat()
+
+
+@pytest.mark.parametrize("kind", ["donation", "skill", "loan"])
+def test_a_claim_confirmed_too_late_expires_and_never_becomes_a_no_show(
+    kind: str, cli: Any, owner_client: Any, owner: Any, claimant: Any
+) -> None:
+    """The hold outlasted the time to collect (as holds given before they ended with it did):
+    a confirmation now would only make the claimant miss it."""
+    reservation, over_at = _confirmed_claim_with_a_time(kind, owner, claimant)
+    reservation.status, reservation.confirmed_at = "pending", None
+    reservation.hold_expires_at = over_at + timedelta(hours=24)
+    db.session.commit()
+    clock.advance(over_at - NOW)
+
+    response = act(owner_client, reservation, "confirm")
+
+    assert_error(response, 409, "hold_expired")
+    stored = reservation_of(reservation.id)
+    assert stored.status == "expired"
+    assert stored.events[-1].actor_id is None
+    assert notice_kinds(claimant) == ["reservation_expired"]
+    assert cli("reservations", "sweep").exit_code == 0
+    assert reliability(claimant) == (0, 0, 0)
+
+
+def test_a_hold_that_ran_out_cannot_be_confirmed_before_the_sweep(
+    owner_client: Any, owner: Any, claimant: Any
+) -> None:
+    item = ItemOfferFactory(owner=owner, quantity=1)
+    reservation = ReservationFactory(listing=item, claimant=claimant)
+    clock.advance(timedelta(hours=24))
+
+    assert_error(act(owner_client, reservation, "confirm"), 409, "hold_expired")
+
+    assert reservation_of(reservation.id).status == "expired"
+    listing = stored_listing(item)
+    assert (listing.units_reserved, listing.status) == (0, "open")
+
+
+def test_only_whoever_may_confirm_finds_a_hold_expired(
+    claimant_client: Any, owner: Any, claimant: Any
+) -> None:
+    reservation = ReservationFactory(listing=ItemOfferFactory(owner=owner), claimant=claimant)
+    clock.advance(timedelta(hours=25))
+
+    assert_error(act(claimant_client, reservation, "confirm"), 403, "forbidden")
+    assert reservation_of(reservation.id).status == "pending"  # the sweep expires it
 
 
 # --- the history -----------------------------------------------------------------------------------

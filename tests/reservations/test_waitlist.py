@@ -113,6 +113,10 @@ def assert_promoted(reservation: Any, claimant: Any, status: str = "pending") ->
     if status == "pending":
         assert stored.hold_expires_at == clock.now() + timedelta(hours=24)
     assert "reservation_promoted" in notice_kinds(claimant)
+    # The owner hears of it too: a pending claim waits for them to confirm it.
+    [owner_notice] = notices(stored.listing.owner, "claim_moved_up")
+    assert owner_notice.payload["reservation_id"] == stored.id
+    assert owner_notice.payload["status"] == status
 
 
 def test_claimant_cancelling_moves_the_oldest_waitlisted_claim_up(
@@ -185,11 +189,16 @@ def test_an_expired_hold_moves_the_waitlist_up(cli: Any) -> None:
 
 def test_a_no_show_marked_by_the_owner_moves_the_waitlist_up(owner_client: Any, owner: Any) -> None:
     rice = DonationOfferFactory(owner=owner, organisation=None, quantity=2, per_person_limit=2)
-    holder = DonationReservationFactory(listing=rice, quantity=2)
+    early = rice.pickup_windows[0]
+    late = PickupWindowFactory(
+        listing=rice, starts_at=NOW + timedelta(days=3), ends_at=NOW + timedelta(days=3, hours=2)
+    )
+    holder = DonationReservationFactory(listing=rice, quantity=2, pickup_window=early)
     waiting_claimant = UserFactory()
     waiting = DonationReservationFactory(
-        listing=rice, claimant=waiting_claimant, status="waitlisted", quantity=2
+        listing=rice, claimant=waiting_claimant, status="waitlisted", quantity=2, pickup_window=late
     )
+    clock.advance(early.ends_at - NOW)
 
     act(owner_client, holder, "no-show")
 
@@ -269,6 +278,49 @@ def test_a_freed_slot_place_goes_to_the_slots_waitlist(claimant_client: Any, cla
     assert stored_listing(haircut).status == "fully_reserved"
 
 
+def test_a_moved_up_claims_hold_ends_with_its_pickup_window(
+    claimant_client: Any, claimant: Any
+) -> None:
+    rice = DonationOfferFactory(auto_confirm=False, quantity=1, per_person_limit=1)
+    soon = PickupWindowFactory(
+        listing=rice, starts_at=NOW + timedelta(hours=1), ends_at=NOW + timedelta(hours=2)
+    )
+    holder = DonationReservationFactory(listing=rice, claimant=claimant, pickup_window=soon)
+    waiting = DonationReservationFactory(listing=rice, status="waitlisted", pickup_window=soon)
+
+    act(claimant_client, holder, "cancel")
+
+    stored = reservation_of(waiting.id)
+    assert (stored.status, stored.hold_expires_at) == ("pending", soon.ends_at)
+
+
+def test_the_waitlist_waits_while_the_listing_is_back_in_review(
+    cli: Any, claimant_client: Any, claimant: Any
+) -> None:
+    """A claim must not move up into a listing nobody may claim; it does once it is public."""
+    item = ItemOfferFactory(quantity=1)
+    holder = ReservationFactory(listing=item, claimant=claimant)
+    waiting_claimant = UserFactory()
+    waiting = ReservationFactory(listing=item, claimant=waiting_claimant, status="waitlisted")
+    item.moderation = "pending"  # its owner's edit sent it back to review
+    db.session.commit()
+
+    act(claimant_client, holder, "cancel")
+    assert cli("reservations", "sweep").exit_code == 0
+
+    assert reservation_of(waiting.id).status == "waitlisted"
+    assert notice_kinds(waiting_claimant) == []
+    listing = stored_listing(item)
+    assert (listing.units_reserved, listing.status) == (0, "open")
+
+    listing.moderation = "approved"
+    db.session.commit()
+    result = cli("reservations", "sweep")
+
+    assert " 1 promoted, " in result.output
+    assert_promoted(waiting, waiting_claimant)
+
+
 def test_a_claim_waiting_for_a_slot_that_has_started_stays_waiting(
     owner_client: Any, owner: Any
 ) -> None:
@@ -278,7 +330,7 @@ def test_a_claim_waiting_for_a_slot_that_has_started_stays_waiting(
     slot = haircut.slots[0]
     holder = SkillReservationFactory(listing=haircut, status="confirmed")
     waiting = SkillReservationFactory(listing=haircut, status="waitlisted")
-    clock.advance(slot.starts_at - NOW + timedelta(minutes=10))
+    clock.advance(slot.ends_at - NOW)  # the slot is over: the owner may record the no-show
 
     act(owner_client, holder, "no-show")
 
