@@ -219,6 +219,7 @@ def test_a_lent_item_closes_the_request_once_returned_and_completed(
         starts_on=tomorrow.isoformat(),
         ends_on=(tomorrow + timedelta(days=1)).isoformat(),
     )
+    loan["status"] = act(giver_client, loan, "confirm")["status"]  # within the hold
     clock.advance(timedelta(days=1))  # the loan's first day
     hand_over(giver_client, loan)
     act(giver_client, loan, "return")
@@ -242,6 +243,7 @@ def test_a_skill_session_closes_a_request_for_help(
     haircut = SkillOfferFactory(owner=giver, place=places.grid)
 
     booked = claim(requester_client, haircut, request_id=request.id, slot_id=haircut.slots[0].id)
+    booked["status"] = act(giver_client, booked, "confirm")["status"]  # within the hold
     clock.freeze(haircut.slots[0].starts_at)
     hand_over(giver_client, booked)
     act(requester_client, booked, "complete")
