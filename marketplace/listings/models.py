@@ -167,6 +167,21 @@ class Listing(ListingFacts, db.Model):
         back_populates="listing", cascade="all, delete-orphan", order_by="PickupWindow.starts_at"
     )
 
+    def status_for_capacity(self, units_reserved: int | None = None) -> str:
+        """The status what is left makes an open or fully reserved listing: closed once every
+        unit is handed over, fully reserved while no unit (or no slot place) is left, open
+        otherwise; ``units_reserved`` in place of the stored count. Any other status stays."""
+        if self.status not in PUBLIC_STATUSES:
+            return self.status
+        if self.counts_units and self.quantity is not None:
+            reserved = self.units_reserved if units_reserved is None else units_reserved
+            if self.units_handed_over >= self.quantity:
+                return "closed"
+            return "fully_reserved" if reserved >= self.quantity else "open"
+        if self.kind == "skill" and self.slots:
+            return "fully_reserved" if all(slot.free == 0 for slot in self.slots) else "open"
+        return self.status
+
     __table_args__ = (
         CheckConstraint(_in("side", SIDES), name="side_known"),
         CheckConstraint(_in("kind", KINDS), name="kind_known"),

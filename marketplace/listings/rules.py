@@ -89,8 +89,11 @@ def _check_offer(
                 errors.add("quantity", "A lent item is one thing; post several items separately.")
             if limit is not None:
                 errors.add("per_person_limit", "Not used for a lent item.")
-        elif values.get("max_lend_days") is not None:
-            errors.add("max_lend_days", "Only lent items have a lending period.")
+        else:
+            if quantity is None:
+                errors.add("quantity", "Say how many you give away (1 for a single thing).")
+            if values.get("max_lend_days") is not None:
+                errors.add("max_lend_days", "Only lent items have a lending period.")
     if kind == "donation" and not quantity:
         errors.add("quantity", "Say how many units are donated.")
     if quantity and limit and limit > quantity:

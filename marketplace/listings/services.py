@@ -339,6 +339,9 @@ def create_listing(actor: User, data: dict[str, Any]) -> Listing:
             "Donations are posted by merchants and organisations.", code="organisation_required"
         )
     now = clock.now()
+    # A field sent as null takes its default, as one left out does: an item given away is one.
+    defaults = _defaults_for_kind(data)
+    data = {**data, **{key: value for key, value in defaults.items() if data.get(key) is None}}
     values = {"expires_at": now + _lifetime(), "description": "", "photo_urls": [], **data}
     _validate(values, given=data.keys(), now=now)
     _require_place(data["place_id"], "place_id")
@@ -355,12 +358,9 @@ def create_listing(actor: User, data: dict[str, Any]) -> Listing:
         updated_at=now,
         auto_confirm=data.get("auto_confirm", data["kind"] == "donation"),
         **{
-            **_defaults_for_kind(data),
-            **{
-                field: values[field]
-                for field in SCALAR_FIELDS
-                if field in values and field != "auto_confirm"
-            },
+            field: values[field]
+            for field in SCALAR_FIELDS
+            if field in values and field != "auto_confirm"
         },
     )
     listing.slots = [_new_slot(entry) for entry in data.get("slots", [])]
@@ -423,7 +423,10 @@ def _validate(
 
 def _new_slot(entry: dict[str, Any]) -> ListingSlot:
     return ListingSlot(
-        starts_at=entry["starts_at"], ends_at=entry["ends_at"], capacity=entry.get("capacity", 1)
+        starts_at=entry["starts_at"],
+        ends_at=entry["ends_at"],
+        capacity=entry.get("capacity", 1),
+        booked=0,
     )
 
 
@@ -454,8 +457,6 @@ def update_listing(actor: User, listing_id: int, data: dict[str, Any]) -> Listin
             setattr(listing, field, changes[field])
     if new_end:
         _start_new_term(listing)
-    if listing.status == "fully_reserved" and listing.units_left:
-        listing.status = "open"  # more units: claimable again (the sweeper moves the waitlist up)
     if "slots" in changes:
         listing.slots = _merged_children(
             listing.slots,
@@ -472,6 +473,8 @@ def update_listing(actor: User, listing_id: int, data: dict[str, Any]) -> Listin
             ("starts_at", "ends_at", "place_id"),
             "pickup_windows",
         )
+    # More units or places open it again (the sweeper moves the waitlist up); fewer may fill it.
+    listing.status = listing.status_for_capacity()
     listing.updated_at = now
     flag_modified(listing, "updated_at")  # every edit is a new version, even within one clock tick
     text_changed = any(field in changes for field in CONTENT_FIELDS)
@@ -593,6 +596,7 @@ def _start_new_term(listing: Listing) -> None:
     listing.expiry_reminded_at = None
     if listing.status == "expired":
         listing.status = "open"
+        listing.status = listing.status_for_capacity()  # its claims may still hold every unit
 
 
 def renew_listing(actor: User, listing_id: int, days: int | None) -> Listing:

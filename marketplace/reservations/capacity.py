@@ -33,8 +33,6 @@ from marketplace.listings.models import Listing, ListingSlot
 from marketplace.reservations.models import HOLDING_STATUSES, Reservation
 from marketplace.search import outbox
 
-# The statuses capacity moves a listing between; it leaves any other (withdrawn, expired, ...).
-FOLLOWING_STATUSES = ("open", "fully_reserved")
 # The CHECK constraint a write that takes more units than an offer has fails (its name is in the
 # database's error on either database).
 OVERSOLD = "units_reserved_within_quantity"
@@ -109,7 +107,7 @@ def _move_units(listing: Listing, amount: int) -> None:
     """Move the listing's claimed units by ``amount``, and its status with them, in the
     session's copy at once and in the database with the transaction's next statement."""
     units_reserved = listing.units_reserved + amount
-    status = _unit_status(listing, units_reserved) if listing.counts_units else listing.status
+    status = listing.status_for_capacity(units_reserved)
     values: dict[str, Any] = {"units_reserved": amount}
     if status != listing.status:
         values["status"] = status
@@ -118,16 +116,6 @@ def _move_units(listing: Listing, amount: int) -> None:
     if status != listing.status:
         set_committed_value(listing, "status", status)
         _record_status_change(listing)
-
-
-def _unit_status(listing: Listing, units_reserved: int) -> str:
-    """The status of an offer counted in units with ``units_reserved`` of them claimed: closed
-    once every unit is handed over, fully reserved while none is left, open otherwise."""
-    if listing.status not in FOLLOWING_STATUSES or listing.quantity is None:
-        return listing.status
-    if listing.units_handed_over >= listing.quantity:
-        return "closed"
-    return "fully_reserved" if units_reserved >= listing.quantity else "open"
 
 
 def _record_status_change(listing: Listing) -> None:
@@ -169,15 +157,7 @@ def follow_capacity(listing: Listing) -> None:
     """Listing status follows what is left: fully reserved when nothing is, open again when
     something frees up, closed when every unit has been handed over. The counters it reads are
     the session's, which the updates above keep current."""
-    if listing.status not in FOLLOWING_STATUSES:
-        return
-    if listing.counts_units and listing.quantity is not None:
-        status = _unit_status(listing, listing.units_reserved)
-    elif listing.kind == "skill" and listing.slots:
-        full = all(slot.free == 0 for slot in listing.slots)
-        status = "fully_reserved" if full else "open"
-    else:
-        return
+    status = listing.status_for_capacity()
     if status != listing.status:
         _set_status(listing, status)
 

@@ -43,6 +43,26 @@ def test_item_offer_keeps_the_quantity_and_limit_it_was_given(poster_client, com
     assert (listing.quantity, listing.per_person_limit) == (6, 2)
 
 
+def test_an_item_given_away_with_a_null_quantity_is_one_thing(poster_client, community):
+    body = bodies.item_offer(community.id, quantity=None)
+
+    response = poster_client.post("/api/v1/listings", json=body)
+
+    assert response.status_code == 201, response.json
+    assert stored(response.json["id"]).quantity == 1
+
+
+def test_an_item_given_away_keeps_a_quantity(poster_client, community):
+    created = poster_client.post("/api/v1/listings", json=bodies.item_offer(community.id)).json
+
+    response = poster_client.patch(
+        f"/api/v1/listings/{created['id']}", json={"version": created["version"], "quantity": None}
+    )
+
+    assert_field_errors(response, "quantity")
+    assert stored(created["id"]).quantity == 1
+
+
 def test_per_person_limit_cannot_exceed_the_quantity(poster_client, community):
     body = bodies.item_offer(community.id, quantity=2, per_person_limit=3)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from marketplace.extensions import db
 from tests.listing_factories import DonationOfferFactory
 from tests.reservation_factories import DonationReservationFactory, SkillReservationFactory
 
@@ -78,3 +81,50 @@ def test_removing_a_pick_up_window_that_a_claim_uses_is_a_conflict(client_as):
 
     assert response.status_code == 409
     assert response.json["error"]["code"] == "in_use"
+
+
+def test_lowering_the_quantity_to_what_is_claimed_fills_the_offer(client_as):
+    listing = DonationOfferFactory(quantity=5)
+    DonationReservationFactory(listing=listing, quantity=3)
+
+    response = _patch(client_as, listing, {"quantity": 3})
+
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "fully_reserved"
+    assert response.json["availability"]["units_left"] == 0
+
+
+def test_adding_a_slot_to_a_fully_booked_skill_opens_it_again(client_as):
+    booked = SkillReservationFactory()
+    listing, slot = booked.listing, booked.slot
+    assert listing.status == "fully_reserved"
+    kept = {
+        "id": slot.id,
+        "starts_at": slot.starts_at.isoformat(),
+        "ends_at": slot.ends_at.isoformat(),
+        "capacity": slot.capacity,
+    }
+    added = {
+        "starts_at": (slot.starts_at + timedelta(days=1)).isoformat(),
+        "ends_at": (slot.ends_at + timedelta(days=1)).isoformat(),
+        "capacity": 2,
+    }
+
+    response = _patch(client_as, listing, {"slots": [kept, added]})
+
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "open"
+
+
+def test_renewing_an_expired_offer_whose_units_are_all_claimed_keeps_it_fully_reserved(
+    client_as,
+):
+    listing = DonationOfferFactory(quantity=2)
+    DonationReservationFactory(listing=listing, quantity=2)
+    listing.status = "expired"
+    db.session.commit()
+
+    response = client_as(listing.owner).post(f"/api/v1/listings/{listing.id}/renew", json={})
+
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "fully_reserved"
