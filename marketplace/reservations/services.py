@@ -288,13 +288,18 @@ def _take_units(
     reservation.pickup_window_id = window.id if window is not None else None
     if capacity.take_units(listing, quantity):
         return True
-    if request.waitlist:
+    # Units handed over never come back: a claim for more than the rest would wait forever.
+    could_come_free = (listing.quantity or 0) - listing.units_handed_over
+    if request.waitlist and quantity <= could_come_free:
         return False
-    raise Conflict(
-        "sold_out",
-        "Not enough left.",
-        details={"left": max(0, (listing.quantity or 0) - listing.units_reserved)},
-    )
+    details = {"left": max(0, (listing.quantity or 0) - listing.units_reserved)}
+    if request.waitlist:
+        raise Conflict(
+            "sold_out",
+            f"At most {could_come_free} could ever come free; the waitlist takes no larger claim.",
+            details={**details, "could_come_free": max(0, could_come_free)},
+        )
+    raise Conflict("sold_out", "Not enough left.", details=details)
 
 
 def _pickup_window(listing: Listing, window_id: int | None) -> PickupWindow | None:
@@ -324,8 +329,14 @@ def _take_slot_places(listing: Listing, request: Claim, reservation: Reservation
     reservation.slot_id, reservation.slot, reservation.quantity = slot.id, slot, places
     if capacity.take_slot(slot.id, places):
         return True
-    if request.waitlist:
+    if request.waitlist and places <= slot.capacity:
         return False
+    if request.waitlist:
+        raise Conflict(
+            "slot_full",
+            f"The slot has {slot.capacity} places in all; the waitlist takes no larger booking.",
+            details={"slot_id": slot.id, "capacity": slot.capacity},
+        )
     raise Conflict("slot_full", "That slot is full.", details={"slot_id": slot.id})
 
 

@@ -296,7 +296,7 @@ class ReservationMachine(RuleBasedStateMachine):
                 return "invalid"
             if slot.free >= quantity:
                 return opened
-            return "waitlisted" if request.waitlist else "slot_full"
+            return "waitlisted" if request.waitlist and quantity <= slot.capacity else "slot_full"
         limit = listing.per_person_limit
         held = sum(
             r.quantity for r in mine if r.listing_id == listing.id and r.status in ACTIVE_STATUSES
@@ -308,7 +308,8 @@ class ReservationMachine(RuleBasedStateMachine):
             return "invalid"
         if listing.quantity - listing.units_reserved >= quantity:
             return opened
-        return "waitlisted" if request.waitlist else "sold_out"
+        could_come_free = listing.quantity - listing.units_handed_over
+        return "waitlisted" if request.waitlist and quantity <= could_come_free else "sold_out"
 
     # --- transitions ----------------------------------------------------------------------------
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from marketplace import clock
 from marketplace.db import lock_row
 from marketplace.extensions import db
@@ -81,6 +83,40 @@ def test_claim_on_a_full_slot_joins_its_waitlist(claimant_client: Any) -> None:
 
     assert response.status_code == 201
     assert response.json["status"] == "waitlisted"
+    assert stored_slot(slot).booked == 1
+
+
+def test_a_claim_for_more_than_could_ever_come_free_does_not_wait(
+    claimant_client: Any, claimant: Any
+) -> None:
+    rice = DonationOfferFactory(quantity=5, per_person_limit=None)
+    DonationReservationFactory(listing=rice, quantity=2, status="picked_up")  # never back
+    DonationReservationFactory(listing=rice, quantity=3)
+    window = rice.pickup_windows[0]
+
+    too_many = claim(claimant_client, rice, quantity=4, pickup_window_id=window.id, waitlist=True)
+    fits_once_freed = claim(
+        claimant_client, rice, quantity=3, pickup_window_id=window.id, waitlist=True
+    )
+
+    details = assert_error(too_many, 409, "sold_out")
+    assert details == {"left": 0, "could_come_free": 3}
+    assert fits_once_freed.json["status"] == "waitlisted"
+    claimants_statuses = db.session.scalars(
+        select(Reservation.status).where(Reservation.claimant_id == claimant.id)
+    ).all()
+    assert claimants_statuses == ["waitlisted"]
+
+
+def test_a_booking_for_more_places_than_the_slot_has_does_not_wait(claimant_client: Any) -> None:
+    haircut = SkillOfferFactory()
+    slot = haircut.slots[0]  # one place
+    SkillReservationFactory(listing=haircut)
+
+    response = claim(claimant_client, haircut, slot_id=slot.id, quantity=2, waitlist=True)
+
+    details = assert_error(response, 409, "slot_full")
+    assert details == {"slot_id": slot.id, "capacity": 1}
     assert stored_slot(slot).booked == 1
 
 
