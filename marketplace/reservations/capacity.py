@@ -23,7 +23,7 @@ import functools
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Integer, Update, bindparam, exists, select, update
+from sqlalchemy import ColumnElement, Integer, Update, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -137,8 +137,10 @@ def release_slot(slot_id: int, places: int) -> None:
     _change(_moving(ListingSlot, "booked"), slot_id, amount=-places)
 
 
-def loan_overlaps(listing_id: int, starts_on: date, ends_on: date) -> bool:
-    """Whether a holding loan of the item overlaps [starts_on, ends_on] (both days included)."""
+def loan_overlaps(listing_id: int, starts_on: date, ends_on: date, today: date) -> bool:
+    """Whether a holding loan of the item overlaps [starts_on, ends_on] (both days included).
+    A loan still out past its last day holds the item through ``today``: nobody can borrow it
+    before it is back."""
     return bool(
         db.session.scalar(
             select(
@@ -146,7 +148,10 @@ def loan_overlaps(listing_id: int, starts_on: date, ends_on: date) -> bool:
                     Reservation.listing_id == listing_id,
                     Reservation.status.in_(HOLDING_STATUSES),
                     Reservation.starts_on <= ends_on,
-                    Reservation.ends_on >= starts_on,
+                    or_(
+                        Reservation.ends_on >= starts_on,
+                        and_(Reservation.status == "picked_up", starts_on <= today),
+                    ),
                 )
             )
         )

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Integer, Select, bindparam, func, literal, or_, select, update
+from sqlalchemy import Integer, Select, bindparam, exists, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload, with_expression
 
@@ -356,7 +356,7 @@ def _take_loan_period(listing: Listing, request: Claim, reservation: Reservation
         errors["ends_on"] = f"The owner lends it for at most {listing.max_lend_days} days."
     if errors:
         raise Invalid(errors)
-    if capacity.loan_overlaps(listing.id, starts_on, ends_on):
+    if capacity.loan_overlaps(listing.id, starts_on, ends_on, local_today()):
         raise Conflict("overlap", "Someone has already booked the item for some of those days.")
     reservation.starts_on, reservation.ends_on = starts_on, ends_on
     return True
@@ -449,7 +449,7 @@ def _booked_periods_statement(count: int) -> Select[Any]:
     # execution steps.
     columns = Reservation.__table__.c
     return (
-        select(columns.listing_id, columns.starts_on, columns.ends_on)
+        select(columns.listing_id, columns.starts_on, columns.ends_on, columns.status)
         .where(
             one_of(columns.listing_id, "id", count),
             columns.status.in_([literal(status) for status in HOLDING_STATUSES]),
@@ -459,12 +459,16 @@ def _booked_periods_statement(count: int) -> Select[Any]:
 
 
 def booked_periods(listing_ids: list[int]) -> dict[int, list[tuple[date, date]]]:
-    """The days each lent item is promised, without saying to whom."""
+    """The days each lent item is promised, without saying to whom; a loan still out past its
+    last day holds the item through today."""
     periods: dict[int, list[tuple[date, date]]] = {listing_id: [] for listing_id in listing_ids}
     rows = db.session.connection().execute(
         _booked_periods_statement(len(listing_ids)), one_of_values("id", listing_ids)
     )
-    for listing_id, starts_on, ends_on in rows.all():
+    today = local_today()
+    for listing_id, starts_on, ends_on, status in rows.all():
+        if status == "picked_up":
+            ends_on = max(ends_on, today)
         periods[listing_id].append((starts_on, ends_on))
     return periods
 
@@ -687,6 +691,11 @@ def mark_no_show(actor: Any, reservation_id: int) -> Reservation:
     reservation, listing = _locked_reservation(actor, reservation_id)
     transitions.check(reservation, "no_show", actor)
     _refuse_no_show_too_early(reservation)
+    if _item_not_back(reservation):
+        raise Conflict(
+            "item_not_back",
+            "The item was still out on an earlier loan; cancel this one instead.",
+        )
     transitions.apply(reservation, "no_show", actor)
     _record_no_show(reservation, listing)
     return _finish(reservation, "no_show", actor, notify=reservation.claimant_id)
@@ -937,6 +946,7 @@ class SweepReport:
     expired: int = 0
     waitlist_expired: int = 0
     no_shows: int = 0
+    loans_called_off: int = 0
     overdue: int = 0
     promoted: int = 0
     reminders: int = 0
@@ -968,6 +978,15 @@ def sweep() -> SweepReport:
             (
                 Reservation.status == "pending",
                 or_(Reservation.hold_expires_at <= now, _pickup_time_passed(now)),
+            ),
+        ),
+        (
+            "loans_called_off",
+            _call_off_if_the_item_is_not_back,
+            (
+                Reservation.status == "confirmed",
+                Reservation.starts_on < local_today(),
+                _item_out_on_an_earlier_loan(),
             ),
         ),
         (
@@ -1118,6 +1137,58 @@ def _no_show_if_missed(reservation: Reservation, listing: Listing) -> _Swept:
         (reservation.claimant_id, listing.owner_id), "reservation_no_show", reservation, listing
     )
     return _Swept(True, len(promoted))
+
+
+def _item_out_on_an_earlier_loan() -> Any:
+    """SQL: another loan of the reservation's item went out before its first day and is not
+    back (it is overdue: loans never overlap)."""
+    earlier = Reservation.__table__.alias("earlier")
+    return exists().where(
+        earlier.c.listing_id == Reservation.listing_id,
+        earlier.c.id != Reservation.id,
+        earlier.c.status == "picked_up",
+        earlier.c.starts_on < Reservation.starts_on,
+    )
+
+
+def _item_not_back(reservation: Reservation) -> bool:
+    """Whether the lent item is still out on an earlier loan (asked under the listing's lock)."""
+    if reservation.starts_on is None:
+        return False
+    return bool(
+        db.session.scalar(
+            select(Reservation.id).where(
+                Reservation.id == reservation.id, _item_out_on_an_earlier_loan()
+            )
+        )
+    )
+
+
+def _call_off_if_the_item_is_not_back(reservation: Reservation, listing: Listing) -> _Swept:
+    """A loan whose first day went by while the item was still out on an overdue loan ends as
+    cancelled by the platform, not as its borrower's no-show; both sides hear why."""
+    deadline = _missed_after(reservation)
+    if (
+        reservation.status != "confirmed"
+        or deadline is None
+        or deadline > clock.now()
+        or not _item_not_back(reservation)
+    ):
+        return _UNCHANGED
+    transitions.apply(reservation, "cancel", None, "the item was not back from an earlier loan")
+    _release(reservation, listing)
+    _notify(
+        (reservation.claimant_id, listing.owner_id),
+        "reservation_cancelled",
+        reservation,
+        listing,
+        reason=ITEM_NOT_BACK,
+    )
+    return _CHANGED
+
+
+# What both sides of a loan called off read.
+ITEM_NOT_BACK = "上一位借用人还没有归还，这次借用无法进行，不计爽约。"
 
 
 def _flag_if_overdue(reservation: Reservation, listing: Listing) -> _Swept:

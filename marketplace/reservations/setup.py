@@ -26,13 +26,15 @@ def init_app(app: Flask) -> None:
 
 @reservations_cli.command("sweep")
 def sweep() -> None:
-    """Expire holds, mark no-shows, expire waitlisted claims whose pick-up time passed, flag
-    overdue loans, move waitlists up, send reminders.
+    """Expire holds, mark no-shows (or call off loans whose item was not back), expire
+    waitlisted claims whose pick-up time passed, flag overdue loans, move waitlists up, send
+    reminders.
     Safe to run every minute, and twice at once."""
     report = services.sweep()
     click.echo(
         f"reservations: {report.expired} holds expired, {report.no_shows} no-shows, "
         f"{report.waitlist_expired} waitlisted claims expired, "
+        f"{report.loans_called_off} loans called off (item not back), "
         f"{report.overdue} loans overdue, {report.promoted} promoted, {report.reminders} reminders"
     )
 

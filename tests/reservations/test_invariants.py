@@ -286,7 +286,7 @@ class ReservationMachine(RuleBasedStateMachine):
                 for r in reservations
                 if r.listing_id == listing.id
                 and r.status in HOLDING_STATUSES
-                and overlaps(r.starts_on, r.ends_on, request.starts_on, request.ends_on)
+                and overlaps(r.starts_on, held_until(r), request.starts_on, request.ends_on)
             ]
             return "overlap" if overlapping else opened
         quantity = request.quantity or 1
@@ -477,6 +477,25 @@ def wrong_code(code: str) -> str:
     return "000000" if code != "000000" else "111111"
 
 
+def held_until(loan: Reservation) -> date | None:
+    """A loan's last day; one still out past it holds the item through today."""
+    if loan.status == "picked_up" and loan.ends_on is not None:
+        return max(loan.ends_on, local_today())
+    return loan.ends_on
+
+
+def item_not_back(loan: Reservation) -> bool:
+    """Whether an earlier loan of the item is still out (so this one could not go out)."""
+    if loan.starts_on is None:
+        return False
+    others = db.session.scalars(
+        select(Reservation).where(
+            Reservation.listing_id == loan.listing_id, Reservation.id != loan.id
+        )
+    )
+    return any(other.status == "picked_up" and other.starts_on < loan.starts_on for other in others)
+
+
 def overlaps(start: date | None, end: date | None, other_start: date, other_end: date) -> bool:
     assert start is not None and end is not None
     return start <= other_end and other_start <= end
@@ -508,6 +527,8 @@ def expected_move(
         return "hold_expired"
     if action == "no_show" and clock.now() < (pickup_ends(reservation) or clock.now()):
         return "too_early"
+    if action == "no_show" and item_not_back(reservation):
+        return "item_not_back"
     if action == "pickup":
         if too_early_to_hand_over(reservation):
             return "too_early"

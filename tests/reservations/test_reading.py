@@ -24,7 +24,7 @@ from tests.reservation_factories import (
     local_today,
     organisation_listing,
 )
-from tests.reservations.helpers import NOW, assert_error, assert_field_errors
+from tests.reservations.helpers import NOW, assert_error, assert_field_errors, claim
 
 
 @pytest.fixture
@@ -221,3 +221,31 @@ def test_listing_shows_the_days_a_lent_item_is_taken_without_names(client: Any) 
     text = response.get_data(as_text=True)
     assert not any(borrower.display_name in text for borrower in borrowers)
     assert "claimant" not in text
+
+
+def test_a_loan_still_out_past_its_last_day_shows_as_booked_through_today(
+    client: Any, claimant_client: Any
+) -> None:
+    today = local_today()
+    drill = LendOfferFactory()
+    LoanReservationFactory(
+        listing=drill,
+        status="picked_up",
+        starts_on=today - timedelta(days=3),
+        ends_on=today - timedelta(days=1),
+    )
+
+    response = client.get(f"/api/v1/listings/{drill.id}")
+    from_today = claim(claimant_client, drill, starts_on=today, ends_on=today)
+    from_tomorrow = claim(
+        claimant_client,
+        drill,
+        starts_on=today + timedelta(days=1),
+        ends_on=today + timedelta(days=1),
+    )
+
+    assert response.json["availability"]["booked_periods"] == [
+        {"starts_on": "2026-11-28", "ends_on": "2026-12-01"}
+    ]
+    assert_error(from_today, 409, "overlap")
+    assert from_tomorrow.status_code == 201, from_tomorrow.json

@@ -33,6 +33,7 @@ from tests.reservation_factories import (
 from tests.reservations.helpers import (
     NOW,
     act,
+    assert_error,
     notice_kinds,
     notices,
     reliability,
@@ -41,8 +42,8 @@ from tests.reservations.helpers import (
 )
 
 QUIET = (
-    "reservations: 0 holds expired, 0 no-shows, 0 waitlisted claims expired, 0 loans overdue, "
-    "0 promoted, 0 reminders\n"
+    "reservations: 0 holds expired, 0 no-shows, 0 waitlisted claims expired, "
+    "0 loans called off (item not back), 0 loans overdue, 0 promoted, 0 reminders\n"
 )
 
 
@@ -353,6 +354,69 @@ def test_a_loan_past_its_last_day_is_flagged_overdue_and_both_sides_reminded_onc
     assert reservation_of(reservation.id).overdue is False
 
 
+def overdue_then_next(owner: Any, claimant: Any) -> tuple[Any, Any]:
+    """A drill out on a loan that ended yesterday, and the next loan, confirmed, from today."""
+    today = local_today()
+    drill = LendOfferFactory(owner=owner)
+    out = LoanReservationFactory(
+        listing=drill,
+        status="picked_up",
+        starts_on=today - timedelta(days=3),
+        ends_on=today - timedelta(days=1),
+    )
+    following = LoanReservationFactory(
+        listing=drill,
+        claimant=claimant,
+        status="confirmed",
+        starts_on=today,
+        ends_on=today + timedelta(days=1),
+    )
+    return out, following
+
+
+def test_a_loan_whose_item_is_not_back_is_called_off_rather_than_a_no_show(
+    cli: Any, owner: Any, claimant: Any
+) -> None:
+    out, following = overdue_then_next(owner, claimant)
+    move_clock_to(at_local(1, 0, 31))  # the next loan's first day is over, and the grace
+
+    output = sweep(cli)
+
+    assert "1 loans called off (item not back), " in output
+    assert "0 no-shows" in output
+    stored = reservation_of(following.id)
+    assert (stored.status, stored.events[-1].actor_id) == ("cancelled", None)
+    assert reliability(claimant) == (0, 0, 0)
+    [told] = notices(claimant)
+    assert (told.kind, told.payload["reason"]) == ("reservation_cancelled", services.ITEM_NOT_BACK)
+    assert "reservation_cancelled" in notice_kinds(owner)
+    assert reservation_of(out.id).status == "picked_up"
+    assert sweep(cli) == QUIET
+
+
+def test_a_loan_missed_after_the_item_came_back_is_a_no_show(
+    cli: Any, owner: Any, owner_client: Any, claimant: Any
+) -> None:
+    out, following = overdue_then_next(owner, claimant)
+    act(owner_client, out, "return")
+    move_clock_to(at_local(1, 0, 31))
+
+    output = sweep(cli)
+
+    assert "1 no-shows" in output
+    assert reservation_of(following.id).status == "no_show"
+
+
+def test_the_owner_cannot_record_a_no_show_while_the_item_was_out(
+    owner: Any, owner_client: Any, claimant: Any
+) -> None:
+    _out, following = overdue_then_next(owner, claimant)
+    move_clock_to(at_local(1, 9))
+
+    assert_error(act(owner_client, following, "no-show"), 409, "item_not_back")
+    assert reliability(claimant) == (0, 0, 0)
+
+
 # --- reminders --------------------------------------------------------------------------------------
 
 
@@ -512,7 +576,7 @@ def test_sweeping_twice_does_everything_once(cli: Any) -> None:
 
     assert first == (
         "reservations: 1 holds expired, 3 no-shows, 0 waitlisted claims expired, "
-        "1 loans overdue, 2 promoted, 3 reminders\n"
+        "0 loans called off (item not back), 1 loans overdue, 2 promoted, 3 reminders\n"
     )
     assert second == QUIET
     assert everything_swept() == after_first
