@@ -13,15 +13,21 @@ from marketplace.schemas import Line, OutSchema, PageArgs, id_field
 
 
 class ClaimIn(ma.Schema):
+    # Strict: 2.9 or "3" is a mistake to point out, not a number to round.
     quantity = fields.Integer(
+        strict=True,
         validate=validate.Range(min=1, max=10_000),
         metadata={"description": "Units of a donation or item; places in a skill slot (default 1)"},
     )
-    slot_id = id_field(metadata={"description": "Skills: the slot to book"})
-    pickup_window_id = id_field(metadata={"description": "Donations: the window to collect in"})
+    slot_id = id_field(strict=True, metadata={"description": "Skills: the slot to book"})
+    pickup_window_id = id_field(
+        strict=True, metadata={"description": "Donations: the window to collect in"}
+    )
     starts_on = fields.Date(metadata={"description": "Loans: first day (local date)"})
     ends_on = fields.Date(metadata={"description": "Loans: last day, included"})
-    request_id = id_field(metadata={"description": "Your own request that this claim fulfils"})
+    request_id = id_field(
+        strict=True, metadata={"description": "Your own request that this claim fulfils"}
+    )
     note = Line(load_default="", validate=validate.Length(max=500))
     waitlist = fields.Boolean(
         load_default=False,

@@ -546,7 +546,7 @@ def confirm(actor: Any, reservation_id: int) -> Reservation:
             "hold_expired",
             "The claim was not confirmed in time and has expired; the claimant may claim again.",
         )
-    transitions.apply(reservation, "confirm", actor, also={"hold_expires_at": None})
+    transitions.apply(reservation, "confirm", actor)
     return _finish(reservation, "confirm", actor, notify=reservation.claimant_id)
 
 

@@ -195,9 +195,11 @@ def apply(
     now = clock.now()
     source, target = reservation.status, lands_on or transition.target
     # The UPDATE first: it waits for the event's INSERT and goes out with it (see records).
+    # A hold ends with the pending state, however it ends.
+    hold = {"hold_expires_at": None} if source == "pending" else {}
     records.write(
         reservation,
-        {"status": target, "updated_at": now, **_stamps(target, now, note), **(also or {})},
+        {"status": target, "updated_at": now, **hold, **_stamps(target, now, note), **(also or {})},
     )
     records.record_event(
         reservation,

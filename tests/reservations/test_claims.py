@@ -271,6 +271,21 @@ def test_give_away_claim_refuses_loan_and_slot_fields(claimant_client: Any) -> N
     assert_field_errors(response, "starts_on", "slot_id")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [{"quantity": 2.9}, {"quantity": "2"}, {"slot_id": 1.5}, {"request_id": "7"}],
+)
+def test_a_claims_numbers_are_whole_numbers_not_rounded_text(
+    claimant_client: Any, body: dict[str, Any]
+) -> None:
+    item = ItemOfferFactory(quantity=5)
+
+    response = claim(claimant_client, item, **body)
+
+    assert_field_errors(response, *body)
+    assert stored_listing(item).units_reserved == 0
+
+
 # --- donations -------------------------------------------------------------------------------------
 
 

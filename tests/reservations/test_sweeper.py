@@ -79,6 +79,7 @@ def test_an_unconfirmed_hold_expires_after_its_time(cli: Any, owner: Any, claima
     stored = reservation_of(reservation.id)
     assert stored.status == "expired"
     assert stored.closed_at == NOW + timedelta(hours=24)
+    assert stored.hold_expires_at is None
     expire = stored.events[-1]
     assert (expire.action, expire.actor_id, expire.at) == ("expire", None, clock.now())
     assert notice_kinds(claimant) == ["reservation_expired"]

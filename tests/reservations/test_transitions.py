@@ -98,6 +98,7 @@ def test_owner_declines_with_a_reason_and_the_unit_goes_back(
     assert response.json["status"] == "declined"
     assert response.json["close_reason"] == "已经送人了"
     assert response.json["closed_at"] == "2026-12-01T02:00:00+00:00"
+    assert response.json["hold_expires_at"] is None  # no hold is left to run out
     listing = stored_listing(item)
     assert (listing.units_reserved, listing.status) == (0, "open")
     [notice] = notices(claimant)
