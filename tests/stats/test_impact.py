@@ -61,12 +61,12 @@ def shop(app: Flask) -> Shop:
         d_rice = claim_units(resident_d, rice, 1)
         other_claim = claim_units(resident_a, other_shop, 2)
         kettle_claim = reservations.claim(resident_b, kettle.id, Claim())
+        reservations.confirm(merchant, kettle_claim.id)  # within the hold
 
         clock.freeze(NOVEMBER_5 + timedelta(days=1))
         hand_over(colleague, a_rice)
         hand_over(other_shop.owner, other_claim)
         reservations.cancel(resident_d, d_rice.id, "")
-        reservations.confirm(merchant, kettle_claim.id)
         hand_over(merchant, kettle_claim)
 
         clock.freeze(DECEMBER_2)
