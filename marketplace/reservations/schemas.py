@@ -35,6 +35,11 @@ class ClaimIn(ma.Schema):
     )
 
 
+class NoFieldsIn(ma.Schema):
+    """The body of a transition that takes nothing: none, or ``{}``; any field is 422 and
+    malformed JSON 400, rather than ignored."""
+
+
 class CancelIn(ma.Schema):
     reason = Line(load_default="", validate=validate.Length(max=500))
 

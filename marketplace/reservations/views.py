@@ -11,6 +11,7 @@ from marketplace.reservations.schemas import (
     CancelIn,
     ClaimIn,
     DeclineIn,
+    NoFieldsIn,
     PickupIn,
     ReservationListArgs,
     ReservationOut,
@@ -58,18 +59,16 @@ def get_reservation(reservation_id: int) -> Any:
     return services.get_reservation(acting_user(), reservation_id)
 
 
-def _transition_route(path: str, service: Any, doc: str, body: Any = None) -> None:
-    def view(*args: Any, **kwargs: Any) -> Any:
-        data = args[0] if args else {}
-        return service(acting_user(), kwargs["reservation_id"], **data)
+def _transition_route(path: str, service: Any, doc: str, body: Any = NoFieldsIn) -> None:
+    def view(data: dict[str, Any], reservation_id: int) -> Any:
+        return service(acting_user(), reservation_id, **data)
 
     view.__name__ = f"transition_{path.replace('-', '_')}"
     view.__doc__ = doc
     decorated = documents_errors(blp, 401, 403, 404, 409, 503)(
         blp.response(200, ReservationOut)(view)
     )
-    if body is not None:
-        decorated = blp.arguments(body)(decorated)
+    decorated = blp.arguments(body)(decorated)
     blp.route(f"/reservations/<int:reservation_id>/{path}", methods=["POST"])(
         login_required(decorated)
     )

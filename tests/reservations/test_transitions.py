@@ -598,6 +598,32 @@ def test_only_whoever_may_confirm_finds_a_hold_expired(
     assert reservation_of(reservation.id).status == "pending"  # the sweep expires it
 
 
+@pytest.mark.parametrize("action", ["confirm", "no-show", "return", "complete"])
+def test_a_transition_that_takes_nothing_refuses_fields_and_malformed_bodies(
+    owner_client: Any, owner: Any, action: str
+) -> None:
+    reservation = ReservationFactory(listing=ItemOfferFactory(owner=owner))
+    url = f"/api/v1/reservations/{reservation.id}/{action}"
+
+    unknown = owner_client.post(url, json={"reason": "x"})
+    malformed = owner_client.post(url, data="{not json", content_type="application/json")
+
+    assert_field_errors(unknown, "reason")
+    assert_error(malformed, 400, "bad_request")
+    assert reservation_of(reservation.id).status == "pending"
+
+
+def test_a_transition_that_takes_nothing_takes_no_body_or_an_empty_one(
+    owner_client: Any, owner: Any
+) -> None:
+    first, second = (ReservationFactory(listing=ItemOfferFactory(owner=owner)) for _ in range(2))
+
+    without = owner_client.post(f"/api/v1/reservations/{first.id}/confirm")
+    empty = owner_client.post(f"/api/v1/reservations/{second.id}/confirm", json={})
+
+    assert (without.status_code, empty.status_code) == (200, 200), (without.json, empty.json)
+
+
 # --- the history -----------------------------------------------------------------------------------
 
 
