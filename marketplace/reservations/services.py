@@ -607,18 +607,27 @@ def hand_over_opens_at(reservation: Reservation) -> datetime | None:
     return None
 
 
-def pickup_ends_at(reservation: Reservation) -> datetime | None:
-    """When the time to collect a claim is over: the end of its pick-up window or slot, or of
-    its loan's first local day; None when no time was set (the parties arrange it)."""
+def time_to_collect(reservation: Reservation) -> tuple[datetime, datetime] | None:
+    """When a claim is to be collected, from and until: its pick-up window, its slot, or its
+    loan's first local day; None when no time was set (the parties arrange it)."""
     if reservation.pickup_window is not None:
-        return reservation.pickup_window.ends_at
+        return reservation.pickup_window.starts_at, reservation.pickup_window.ends_at
     if reservation.slot is not None:
-        return reservation.slot.ends_at
+        return reservation.slot.starts_at, reservation.slot.ends_at
     if reservation.starts_on is not None:
         zone = ZoneInfo(_config("LOCAL_TIMEZONE"))
-        day_after = reservation.starts_on + timedelta(days=1)
-        return datetime.combine(day_after, time(), tzinfo=zone).astimezone(UTC)
+        first_day, day_after = reservation.starts_on, reservation.starts_on + timedelta(days=1)
+        return (
+            datetime.combine(first_day, time(), tzinfo=zone).astimezone(UTC),
+            datetime.combine(day_after, time(), tzinfo=zone).astimezone(UTC),
+        )
     return None
+
+
+def pickup_ends_at(reservation: Reservation) -> datetime | None:
+    """When the time to collect a claim is over."""
+    collect = time_to_collect(reservation)
+    return None if collect is None else collect[1]
 
 
 def _refuse_too_early(reservation: Reservation) -> None:
@@ -1210,19 +1219,9 @@ def _flag_if_overdue(reservation: Reservation, listing: Listing) -> _Swept:
     return _CHANGED
 
 
-def _pickup_starts_at(reservation: Reservation) -> datetime | None:
-    if reservation.pickup_window is not None:
-        return reservation.pickup_window.starts_at
-    if reservation.slot is not None:
-        return reservation.slot.starts_at
-    if reservation.starts_on is not None:
-        zone = ZoneInfo(_config("LOCAL_TIMEZONE"))
-        return datetime.combine(reservation.starts_on, datetime.min.time(), tzinfo=zone)
-    return None
-
-
 def _remind_before_pickup(reservation: Reservation, listing: Listing) -> _Swept:
-    starts_at = _pickup_starts_at(reservation)
+    collect = time_to_collect(reservation)
+    starts_at = None if collect is None else collect[0]
     now = clock.now()
     if (
         reservation.status not in ("pending", "confirmed")
