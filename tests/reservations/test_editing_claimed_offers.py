@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from marketplace.extensions import db
 from tests.listing_factories import DonationOfferFactory
 from tests.reservation_factories import DonationReservationFactory, SkillReservationFactory
@@ -26,16 +28,22 @@ def test_quantity_cannot_go_below_the_units_already_claimed(client_as):
     assert listing.quantity == 5
 
 
-def test_raising_the_quantity_of_a_fully_claimed_offer_opens_it_again(client_as):
-    listing = DonationOfferFactory(quantity=2)
-    DonationReservationFactory(listing=listing, quantity=2)
-    assert listing.status == "fully_reserved"
+@pytest.mark.parametrize(
+    ("quantity", "claimed", "edited", "status", "left"),
+    [
+        (2, 2, 4, "open", 2),  # more units open a fully claimed offer again
+        (5, 3, 3, "fully_reserved", 0),  # down to what is claimed fills it
+    ],
+)
+def test_the_status_follows_an_edited_quantity(client_as, quantity, claimed, edited, status, left):
+    listing = DonationOfferFactory(quantity=quantity)
+    DonationReservationFactory(listing=listing, quantity=claimed)
 
-    response = _patch(client_as, listing, {"quantity": 4})
+    response = _patch(client_as, listing, {"quantity": edited})
 
     assert response.status_code == 200, response.json
-    assert response.json["status"] == "open"
-    assert response.json["availability"]["units_left"] == 2
+    assert response.json["status"] == status
+    assert response.json["availability"]["units_left"] == left
 
 
 def test_a_booked_slot_cannot_be_removed_or_shrunk_below_its_bookings(client_as):
@@ -81,17 +89,6 @@ def test_removing_a_pick_up_window_that_a_claim_uses_is_a_conflict(client_as):
 
     assert response.status_code == 409
     assert response.json["error"]["code"] == "in_use"
-
-
-def test_lowering_the_quantity_to_what_is_claimed_fills_the_offer(client_as):
-    listing = DonationOfferFactory(quantity=5)
-    DonationReservationFactory(listing=listing, quantity=3)
-
-    response = _patch(client_as, listing, {"quantity": 3})
-
-    assert response.status_code == 200, response.json
-    assert response.json["status"] == "fully_reserved"
-    assert response.json["availability"]["units_left"] == 0
 
 
 def test_adding_a_slot_to_a_fully_booked_skill_opens_it_again(client_as):
