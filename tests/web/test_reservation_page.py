@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from marketplace import clock
 from marketplace.extensions import db
 from marketplace.reservations.models import Reservation
 from tests.factories import CoordinatorFactory, UserFactory
 from tests.listing_factories import ListingFactory
+from tests.reservation_factories import DonationReservationFactory
 from tests.web.pages import post_form, text_of
 
 
@@ -87,3 +89,18 @@ def test_a_coordinator_reads_it_without_moves_and_a_stranger_gets_404(browser_as
     assert "申请人：提出申请" in staff
     assert 'class="action-form"' not in staff
     assert stranger.status_code == 404
+
+
+def test_the_no_show_button_waits_for_the_time_to_collect_to_be_over(browser_as):
+    reservation = DonationReservationFactory()  # confirmed, its window tomorrow
+    owner = browser_as(reservation.listing.owner)
+    path = f"/me/reservations/{reservation.id}"
+    no_show = f'action="/me/reservations/{reservation.id}/no_show"'
+
+    before = text_of(owner.get(path))
+    clock.advance(reservation.pickup_window.ends_at - clock.now())
+    after = text_of(owner.get(path))
+
+    assert f'action="/me/reservations/{reservation.id}/pickup"' in before
+    assert no_show not in before
+    assert no_show in after
