@@ -710,9 +710,16 @@ def mark_no_show(actor: Any, reservation_id: int) -> Reservation:
     return _finish(reservation, "no_show", actor, notify=reservation.claimant_id)
 
 
-def _refuse_no_show_too_early(reservation: Reservation) -> None:
+def time_to_collect_runs(reservation: Reservation) -> bool:
+    """Whether the claimant may still come: until then nobody records a no-show."""
     pickup_ends = pickup_ends_at(reservation)
-    if pickup_ends is not None and clock.now() < pickup_ends:
+    return pickup_ends is not None and clock.now() < pickup_ends
+
+
+def _refuse_no_show_too_early(reservation: Reservation) -> None:
+    if time_to_collect_runs(reservation):
+        pickup_ends = pickup_ends_at(reservation)
+        assert pickup_ends is not None
         raise Conflict(
             "too_early",
             "A no-show can be recorded only once the time to collect is over.",

@@ -74,14 +74,9 @@ def actions_for(reservation: Reservation, side: str) -> list[str]:
         if reservation.status in transition.sources
         and roles & transition.actors
         and transition.applies(reservation)
-        and not (transition.action == "no_show" and _time_to_collect_still_runs(reservation))
+        # No no-show button while the claimant may still come (the service refuses one).
+        and not (transition.action == "no_show" and reservations.time_to_collect_runs(reservation))
     ]
-
-
-def _time_to_collect_still_runs(reservation: Reservation) -> bool:
-    """A no-show is recorded only once the time to collect is over: no button before then."""
-    ends_at = reservations.pickup_ends_at(reservation)
-    return ends_at is not None and ends_at > clock.now()
 
 
 def _hand_over_still_to_open(reservation: Reservation) -> datetime | None:
