@@ -167,10 +167,13 @@ class Listing(ListingFacts, db.Model):
         back_populates="listing", cascade="all, delete-orphan", order_by="PickupWindow.starts_at"
     )
 
-    def status_for_capacity(self, units_reserved: int | None = None) -> str:
+    def status_for_capacity(
+        self, units_reserved: int | None = None, now: datetime | None = None
+    ) -> str:
         """The status what is left makes an open or fully reserved listing: closed once every
-        unit is handed over, fully reserved while no unit (or no slot place) is left, open
-        otherwise; ``units_reserved`` in place of the stored count. Any other status stays."""
+        unit is handed over, fully reserved while no unit (or no place in a slot yet to start)
+        is left, open otherwise; ``units_reserved`` in place of the stored count. Any other
+        status stays."""
         if self.status not in PUBLIC_STATUSES:
             return self.status
         if self.counts_units and self.quantity is not None:
@@ -179,8 +182,19 @@ class Listing(ListingFacts, db.Model):
                 return "closed"
             return "fully_reserved" if reserved >= self.quantity else "open"
         if self.kind == "skill" and self.slots:
-            return "fully_reserved" if all(slot.free == 0 for slot in self.slots) else "open"
+            now = clock.now() if now is None else now
+            bookable = any(slot.free and slot.starts_at > now for slot in self.slots)
+            return "open" if bookable else "fully_reserved"
         return self.status
+
+    def has_time_ahead(self, now: datetime) -> bool:
+        """Whether time still allows a claim: a skill offer has a slot yet to start, a donation
+        with pick-up windows a window yet to end. Offers without either always do."""
+        if self.slots:
+            return any(slot.starts_at > now for slot in self.slots)
+        if self.pickup_windows:
+            return any(window.ends_at > now for window in self.pickup_windows)
+        return True
 
     __table_args__ = (
         CheckConstraint(_in("side", SIDES), name="side_known"),

@@ -456,7 +456,7 @@ def update_listing(actor: User, listing_id: int, data: dict[str, Any]) -> Listin
         if field in changes:
             setattr(listing, field, changes[field])
     if new_end:
-        _start_new_term(listing)
+        listing.expiry_reminded_at = None  # its owner is reminded again before the new end
     if "slots" in changes:
         listing.slots = _merged_children(
             listing.slots,
@@ -473,8 +473,9 @@ def update_listing(actor: User, listing_id: int, data: dict[str, Any]) -> Listin
             ("starts_at", "ends_at", "place_id"),
             "pickup_windows",
         )
+    _reopen_if_current(listing, now)
     # More units or places open it again (the sweeper moves the waitlist up); fewer may fill it.
-    listing.status = listing.status_for_capacity()
+    listing.status = listing.status_for_capacity(now=now)
     listing.updated_at = now
     flag_modified(listing, "updated_at")  # every edit is a new version, even within one clock tick
     text_changed = any(field in changes for field in CONTENT_FIELDS)
@@ -590,13 +591,25 @@ def withdraw_listing(actor: User, listing_id: int) -> Listing:
     return listing
 
 
-def _start_new_term(listing: Listing) -> None:
-    """A listing given a new end (renewed, or its end edited): its owner is reminded again
-    before the new end, and an expired one is open again."""
-    listing.expiry_reminded_at = None
-    if listing.status == "expired":
+def _reopen_if_current(listing: Listing, now: datetime) -> None:
+    """An expired listing whose end is ahead again (renewed, or its end edited) and that time
+    still allows claiming (a slot or pick-up window ahead) is open again."""
+    if listing.status == "expired" and listing.expires_at > now and listing.has_time_ahead(now):
         listing.status = "open"
-        listing.status = listing.status_for_capacity()  # its claims may still hold every unit
+        # Its claims may still hold every unit or place.
+        listing.status = listing.status_for_capacity(now=now)
+
+
+# Why an offer cannot be claimed any more although its end is ahead.
+_NOTHING_AHEAD = {
+    "slots": "Every slot of this offer has started; add a slot ahead to offer it again.",
+    "pickup_windows": "Every pick-up window of this offer is over; add one ahead to offer it again.",
+}
+
+
+def _times_of(listing: Listing) -> str:
+    """Which times decide whether the offer can still be claimed (see ``has_time_ahead``)."""
+    return "slots" if listing.slots else "pickup_windows"
 
 
 def renew_listing(actor: User, listing_id: int, days: int | None) -> Listing:
@@ -606,8 +619,11 @@ def renew_listing(actor: User, listing_id: int, days: int | None) -> Listing:
     if listing.status not in (*PUBLIC_STATUSES, "expired"):
         raise Conflict("invalid_transition", f"A {listing.status} listing cannot be renewed.")
     now = clock.now()
+    if not listing.has_time_ahead(now):
+        raise Conflict("nothing_ahead", _NOTHING_AHEAD[_times_of(listing)])
     listing.expires_at = max(now, listing.expires_at) + _lifetime(days)
-    _start_new_term(listing)
+    listing.expiry_reminded_at = None
+    _reopen_if_current(listing, now)
     listing.updated_at = now
     _commit_or_stale(listing)
     return listing
@@ -623,7 +639,9 @@ class ExpiryReport:
 
 
 def expire_listings() -> ExpiryReport:
-    """Close listings past their end and remind owners a few days before. Idempotent.
+    """Close listings past their end, and offers that time no longer lets anyone claim (every
+    slot started, every pick-up window over); remind owners a few days before the end.
+    Idempotent.
 
     Rows are taken with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two runs at once split the
     work instead of notifying twice; on SQLite the write lock serialises the runs.
@@ -651,17 +669,48 @@ def expire_listings() -> ExpiryReport:
         )
     due_to_expire = db.session.scalars(
         select(Listing)
-        .where(Listing.status.in_(PUBLIC_STATUSES), Listing.expires_at <= now)
+        .where(
+            Listing.status.in_(PUBLIC_STATUSES),
+            or_(Listing.expires_at <= now, _no_time_ahead(now)),
+        )
         .with_for_update(skip_locked=True)
     ).all()
     for listing in due_to_expire:
         listing.status = "expired"
         listing.updated_at = now
+        reason = {} if listing.expires_at <= now else {"reason": _TIME_OVER[_times_of(listing)]}
         notifications.queue(
-            listing.owner_id, "listing_expired", listing_id=listing.id, title=listing.title
+            listing.owner_id,
+            "listing_expired",
+            listing_id=listing.id,
+            title=listing.title,
+            **reason,
         )
     db.session.commit()
     return ExpiryReport(reminded=len(due_for_reminder), expired=len(due_to_expire))
+
+
+# What the owner of an offer that time closed is told.
+_TIME_OVER = {
+    "slots": "所有时段都已开始；添加新的时段即可重新开放。",
+    "pickup_windows": "所有领取时段都已结束；添加新的领取时段即可重新开放。",
+}
+
+
+def _no_time_ahead(now: datetime) -> Any:
+    """SQL: an offer with slots none of which is yet to start, or with pick-up windows none of
+    which is yet to end (``Listing.has_time_ahead`` is false)."""
+
+    def _all_behind(model: Any, still_ahead: Any) -> Any:
+        of_listing = model.listing_id == Listing.id
+        return select(model.id).where(of_listing).exists() & ~(
+            select(model.id).where(of_listing, still_ahead).exists()
+        )
+
+    return or_(
+        _all_behind(ListingSlot, ListingSlot.starts_at > now),
+        _all_behind(PickupWindow, PickupWindow.ends_at > now),
+    )
 
 
 def _local_date(moment: datetime) -> str:

@@ -10,7 +10,7 @@ TEMPLATES: dict[str, str] = {
     "listing_hidden": "您发布的「{title}」已被隐藏：{reason}",
     "listing_restored": "您发布的「{title}」已恢复显示。",
     "listing_expiring": "您发布的「{title}」将于{expires_on}到期，如仍需要请及时续期。",
-    "listing_expired": "您发布的「{title}」已到期关闭。",
+    "listing_expired": "您发布的「{title}」已到期关闭。{reason}",
     "claim_received": "有邻居申请了您的「{title}」，请及时处理。",
     "reservation_confirmed": "您对「{title}」的申请已确认，请按时领取。",
     "reservation_declined": "您对「{title}」的申请未被接受：{reason}",

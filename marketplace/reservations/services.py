@@ -966,6 +966,7 @@ class SweepReport:
     overdue: int = 0
     promoted: int = 0
     reminders: int = 0
+    fully_booked: int = 0
 
 
 @dataclass(frozen=True)
@@ -982,7 +983,8 @@ _UNCHANGED, _CHANGED = _Swept(False), _Swept(True)
 
 def sweep() -> SweepReport:
     """Expire stale holds, mark no-shows, expire waitlisted claims whose pick-up time passed,
-    flag overdue loans, move waitlists up and send the day-before reminders. Idempotent; two
+    flag overdue loans, move waitlists up, send the day-before reminders and mark skill offers
+    fully booked once no slot with room is still to start. Idempotent; two
     sweeps at once do each thing once, because every change re-checks its reservation under the
     listing's lock."""
     report = SweepReport()
@@ -1052,7 +1054,42 @@ def sweep() -> SweepReport:
         select(Reservation.listing_id).where(Reservation.status == "waitlisted").distinct()
     ).all():
         report.promoted += _promote_for(listing_id)
+    for listing_id in _skill_offers_time_filled(now):
+        report.fully_booked += _follow_time(listing_id)
     return report
+
+
+def _skill_offers_time_filled(now: datetime) -> list[int]:
+    """Open skill offers none of whose slots yet to start has a free place: the last slot with
+    room began since their status was set."""
+    of_listing = ListingSlot.listing_id == Listing.id
+    room_ahead = select(ListingSlot.id).where(
+        of_listing, ListingSlot.starts_at > now, ListingSlot.booked < ListingSlot.capacity
+    )
+    return list(
+        db.session.scalars(
+            select(Listing.id)
+            .where(
+                Listing.kind == "skill",
+                Listing.status == "open",
+                select(ListingSlot.id).where(of_listing).exists(),
+                ~room_ahead.exists(),
+            )
+            .order_by(Listing.id)
+        )
+    )
+
+
+@retry_on_contention()
+def _follow_time(listing_id: int) -> bool:
+    """Set the status what is left gives, under the listing's lock; whether it changed."""
+    listing = lock_row(Listing, listing_id)
+    if listing is None:
+        return False
+    before = listing.status
+    capacity.follow_capacity(listing)
+    db.session.commit()
+    return listing.status != before
 
 
 def _no_show_grace() -> timedelta:

@@ -28,14 +28,15 @@ def init_app(app: Flask) -> None:
 def sweep() -> None:
     """Expire holds, mark no-shows (or call off loans whose item was not back), expire
     waitlisted claims whose pick-up time passed, flag overdue loans, move waitlists up, send
-    reminders.
+    reminders, mark skill offers fully booked once no slot with room is still to start.
     Safe to run every minute, and twice at once."""
     report = services.sweep()
     click.echo(
         f"reservations: {report.expired} holds expired, {report.no_shows} no-shows, "
         f"{report.waitlist_expired} waitlisted claims expired, "
         f"{report.loans_called_off} loans called off (item not back), "
-        f"{report.overdue} loans overdue, {report.promoted} promoted, {report.reminders} reminders"
+        f"{report.overdue} loans overdue, {report.promoted} promoted, {report.reminders} reminders, "
+        f"{report.fully_booked} skill offers fully booked (no slot ahead with room)"
     )
 
 

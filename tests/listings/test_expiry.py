@@ -1,5 +1,6 @@
-"""`flask listings expire`: closes listings past their end and reminds owners three days before,
-once; running it again changes nothing."""
+"""`flask listings expire`: closes listings past their end, and offers that time no longer lets
+anyone claim, and reminds owners three days before the end, once; running it again changes
+nothing."""
 
 from __future__ import annotations
 
@@ -8,8 +9,16 @@ from datetime import timedelta
 import pytest
 
 from marketplace import clock
-from tests.listing_factories import ItemOfferFactory
+from marketplace.notifications.messages import render
+from tests.listing_factories import (
+    DonationOfferFactory,
+    ItemOfferFactory,
+    ListingSlotFactory,
+    PickupWindowFactory,
+    SkillOfferFactory,
+)
 from tests.listings.fixtures import NOW
+from tests.listings.responses import assert_error
 from tests.listings.state import notifications_of, stored
 
 
@@ -189,3 +198,96 @@ def test_end_moved_by_an_edit_is_reminded_again_but_an_unchanged_end_is_not(cli,
 
 def _iso(moment):
     return moment.isoformat()
+
+
+# --- offers that time closes -----------------------------------------------------------------------
+
+
+def _slot_at(listing, starts_at):
+    return ListingSlotFactory(listing=listing, starts_at=starts_at)
+
+
+def test_skill_offer_expires_once_its_last_slot_has_started(cli, client):
+    haircut = SkillOfferFactory(title="义务理发", slots=[])
+    _slot_at(haircut, NOW + timedelta(hours=1))
+    _slot_at(haircut, NOW + timedelta(days=1))
+    clock.advance(timedelta(hours=2))
+
+    assert _expire(cli) == "listings: 0 expired, 0 owners reminded\n"  # a slot is still ahead
+    clock.advance(timedelta(hours=22))
+    output = _expire(cli)
+
+    assert output == "listings: 1 expired, 0 owners reminded\n"
+    assert stored(haircut.id).status == "expired"
+    [notice] = notifications_of(haircut.owner)
+    assert notice.kind == "listing_expired"
+    assert notice.payload["reason"] == "所有时段都已开始；添加新的时段即可重新开放。"
+    assert render(notice.kind, notice.payload) == (
+        "您发布的「义务理发」已到期关闭。所有时段都已开始；添加新的时段即可重新开放。"
+    )
+    assert client.get(f"/api/v1/listings/{haircut.id}").status_code == 404
+
+
+def test_donation_expires_once_its_last_pickup_window_is_over(cli):
+    rice = DonationOfferFactory(pickup_windows=[])
+    PickupWindowFactory(
+        listing=rice, starts_at=NOW + timedelta(hours=1), ends_at=NOW + timedelta(hours=3)
+    )
+    clock.advance(timedelta(hours=2))  # the window has begun and is still open
+
+    _expire(cli)
+    assert stored(rice.id).status == "open"
+    clock.advance(timedelta(hours=1))
+    _expire(cli)
+
+    assert stored(rice.id).status == "expired"
+    [notice] = notifications_of(rice.owner)
+    assert notice.payload["reason"] == "所有领取时段都已结束；添加新的领取时段即可重新开放。"
+
+
+@pytest.mark.parametrize(
+    "offer",
+    [ItemOfferFactory, lambda: DonationOfferFactory(pickup_windows=[])],
+    ids=["item", "donation_without_windows"],
+)
+def test_offers_without_slots_or_windows_live_until_their_end(cli, offer):
+    listing = offer()
+    clock.advance(timedelta(days=20))
+
+    _expire(cli)
+
+    assert stored(listing.id).status == "open"
+
+
+def test_offer_closed_by_time_opens_again_only_with_a_time_ahead(cli, client_as, client):
+    haircut = SkillOfferFactory()  # one slot, tomorrow
+    slot = haircut.slots[0]
+    clock.advance(timedelta(days=1, hours=2))
+    _expire(cli)
+    owner = client_as(haircut.owner)
+
+    renewal = owner.post(f"/api/v1/listings/{haircut.id}/renew", json={})
+    new_end = owner.patch(
+        f"/api/v1/listings/{haircut.id}",
+        json={"version": stored(haircut.id).version, "expires_at": _iso(NOW + timedelta(days=40))},
+    )
+
+    assert_error(renewal, 409, "nothing_ahead")
+    assert new_end.status_code == 200, new_end.json
+    assert new_end.json["status"] == "expired"
+
+    kept = {"id": slot.id, "starts_at": _iso(slot.starts_at), "ends_at": _iso(slot.ends_at)}
+    ahead = {
+        "starts_at": _iso(clock.now() + timedelta(days=2)),
+        "ends_at": _iso(clock.now() + timedelta(days=2, hours=1)),
+    }
+    new_slot = owner.patch(
+        f"/api/v1/listings/{haircut.id}",
+        json={"version": stored(haircut.id).version, "slots": [kept, ahead]},
+    )
+
+    assert new_slot.status_code == 200, new_slot.json
+    assert new_slot.json["status"] == "open"
+    assert client.get(f"/api/v1/listings/{haircut.id}").status_code == 200
+    _expire(cli)
+    assert stored(haircut.id).status == "open"

@@ -34,6 +34,7 @@ from tests.reservations.helpers import (
     NOW,
     act,
     assert_error,
+    claim,
     notice_kinds,
     notices,
     reliability,
@@ -43,7 +44,8 @@ from tests.reservations.helpers import (
 
 QUIET = (
     "reservations: 0 holds expired, 0 no-shows, 0 waitlisted claims expired, "
-    "0 loans called off (item not back), 0 loans overdue, 0 promoted, 0 reminders\n"
+    "0 loans called off (item not back), 0 loans overdue, 0 promoted, 0 reminders, "
+    "0 skill offers fully booked (no slot ahead with room)\n"
 )
 
 
@@ -577,7 +579,8 @@ def test_sweeping_twice_does_everything_once(cli: Any) -> None:
 
     assert first == (
         "reservations: 1 holds expired, 3 no-shows, 0 waitlisted claims expired, "
-        "0 loans called off (item not back), 1 loans overdue, 2 promoted, 3 reminders\n"
+        "0 loans called off (item not back), 1 loans overdue, 2 promoted, 3 reminders, "
+        "0 skill offers fully booked (no slot ahead with room)\n"
     )
     assert second == QUIET
     assert everything_swept() == after_first
@@ -617,3 +620,26 @@ def claimant_messages(user: Any) -> list[str]:
     from marketplace.notifications.messages import render
 
     return [render(notice.kind, notice.payload) for notice in notices(user)]
+
+
+# --- skill offers as their slots begin -------------------------------------------------------------
+
+
+def test_a_skill_offer_is_fully_booked_once_its_last_slot_with_room_begins(
+    cli: Any, claimant_client: Any, client: Any
+) -> None:
+    haircut = SkillOfferFactory(slots=[])
+    soon = ListingSlotFactory(listing=haircut, starts_at=NOW + timedelta(hours=1))
+    ahead = ListingSlotFactory(listing=haircut, starts_at=NOW + timedelta(days=2))
+    assert claim(claimant_client, haircut, slot_id=ahead.id).status_code == 201
+    assert stored_listing(haircut).status == "open"  # the slot in an hour has room
+    move_clock_to(soon.starts_at - timedelta(seconds=1))
+    assert sweep(cli) == QUIET
+
+    move_clock_to(soon.starts_at)
+    output = sweep(cli)
+
+    assert output.endswith(", 1 skill offers fully booked (no slot ahead with room)\n")
+    assert stored_listing(haircut).status == "fully_reserved"
+    assert client.get(f"/api/v1/listings/{haircut.id}").json["status"] == "fully_reserved"
+    assert sweep(cli) == QUIET

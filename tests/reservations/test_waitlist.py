@@ -432,6 +432,22 @@ def test_skill_is_fully_reserved_when_every_slot_is_full(
     assert stored_listing(haircut).status == "open"
 
 
+def test_a_slot_that_has_begun_keeps_no_skill_offer_open(
+    claimant_client: Any, claimant: Any
+) -> None:
+    haircut = SkillOfferFactory(slots=[])
+    ListingSlotFactory(  # begun, with room nobody can book any more
+        listing=haircut, starts_at=NOW - timedelta(minutes=5), ends_at=NOW + timedelta(hours=1)
+    )
+    ahead = ListingSlotFactory(listing=haircut, starts_at=NOW + timedelta(days=1))
+
+    taken = claim(claimant_client, haircut, slot_id=ahead.id).json["id"]
+    assert stored_listing(haircut).status == "fully_reserved"
+    act(claimant_client, taken, "cancel")
+
+    assert stored_listing(haircut).status == "open"
+
+
 def test_an_expired_hold_opens_the_listing_again(cli: Any) -> None:
     item = ItemOfferFactory(quantity=1)
     ReservationFactory(listing=item)
