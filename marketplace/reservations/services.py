@@ -560,8 +560,18 @@ def decline(actor: Any, reservation_id: int, reason: str) -> Reservation:
 
 @retry_on_contention()
 def cancel(actor: Any, reservation_id: int, reason: str) -> Reservation:
-    """Cancel a claim; its capacity goes back to the listing and the next waitlisted claim moves up."""
+    """Cancel a claim; its capacity goes back to the listing and the next waitlisted claim moves
+    up. A claimant cannot cancel a pick-up they missed (409 ``too_late``)."""
     reservation, listing = _locked_reservation(actor, reservation_id)
+    transitions.check(reservation, "cancel", actor, reason)
+    if reservation.is_claimant(actor) and pickup_missed(reservation):
+        pickup_ends = pickup_ends_at(reservation)
+        assert pickup_ends is not None
+        raise Conflict(
+            "too_late",
+            "The time to collect is over; the owner records whether you came.",
+            details={"ended_at": pickup_ends.isoformat()},
+        )
     held = reservation.holds_capacity
     transitions.apply(reservation, "cancel", actor, reason)
     if held:
@@ -714,6 +724,18 @@ def time_to_collect_runs(reservation: Reservation) -> bool:
     """Whether the claimant may still come: until then nobody records a no-show."""
     pickup_ends = pickup_ends_at(reservation)
     return pickup_ends is not None and clock.now() < pickup_ends
+
+
+def pickup_missed(reservation: Reservation) -> bool:
+    """Whether a confirmed claim's time to collect went by without a hand-over (and not because
+    the lent item was still out): the owner records what happened, or the sweeper a no-show;
+    the claimant's cancel would erase the no-show, so they cannot cancel."""
+    return (
+        reservation.status == "confirmed"
+        and pickup_ends_at(reservation) is not None
+        and not time_to_collect_runs(reservation)
+        and not _item_not_back(reservation)
+    )
 
 
 def _refuse_no_show_too_early(reservation: Reservation) -> None:

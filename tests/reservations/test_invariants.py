@@ -527,6 +527,8 @@ def expected_move(
         return "forbidden"
     if action == "cancel" and by != "claimant" and not with_reason:
         return "reason_required"
+    if action == "cancel" and by == "claimant" and pickup_missed(reservation):
+        return "too_late"
     if action == "confirm" and hold_is_over(reservation):
         return "hold_expired"
     if action == "no_show" and clock.now() < (pickup_ends(reservation) or clock.now()):
@@ -562,6 +564,18 @@ def pickup_ends(reservation: Reservation) -> datetime | None:
         day_after = reservation.starts_on + timedelta(days=1)
         return datetime.combine(day_after, time(), tzinfo=LOCAL_ZONE)
     return None
+
+
+def pickup_missed(reservation: Reservation) -> bool:
+    """A confirmed claim whose time to collect is over (and the lent item was back): only its
+    owner, a coordinator or the sweeper ends it now."""
+    ends = pickup_ends(reservation)
+    return (
+        reservation.status == "confirmed"
+        and ends is not None
+        and clock.now() >= ends
+        and not item_not_back(reservation)
+    )
 
 
 def hold_is_over(reservation: Reservation) -> bool:

@@ -420,6 +420,18 @@ def test_the_owner_cannot_record_a_no_show_while_the_item_was_out(
     assert reliability(claimant) == (0, 0, 0)
 
 
+def test_a_borrower_may_cancel_a_loan_whose_item_was_not_back(
+    owner: Any, claimant: Any, claimant_client: Any
+) -> None:
+    _out, following = overdue_then_next(owner, claimant)
+    move_clock_to(at_local(1, 0, 5))  # the loan's first day is over
+
+    response = act(claimant_client, following, "cancel")
+
+    assert response.status_code == 200, response.json
+    assert reliability(claimant) == (0, 0, 0)
+
+
 # --- reminders --------------------------------------------------------------------------------------
 
 

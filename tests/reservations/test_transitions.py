@@ -525,6 +525,51 @@ def test_a_no_show_is_recorded_only_once_the_time_to_collect_is_over(
     assert reliability(claimant) == (0, 1, 0)
 
 
+@pytest.mark.parametrize("kind", ["donation", "skill", "loan"])
+def test_a_claimant_cannot_cancel_a_pickup_they_missed(
+    kind: str, cli: Any, claimant_client: Any, owner: Any, claimant: Any
+) -> None:
+    """A cancel after the time to collect would erase the no-show the sweeper records."""
+    reservation, over_at = _confirmed_claim_with_a_time(kind, owner, claimant)
+    clock.advance(over_at - NOW)
+
+    late = act(claimant_client, reservation, "cancel")
+
+    assert assert_error(late, 409, "too_late") == {"ended_at": over_at.astimezone(UTC).isoformat()}
+    assert reservation_of(reservation.id).status == "confirmed"
+    assert notice_kinds(owner) == []
+    clock.advance(timedelta(minutes=31))  # and the grace
+    assert cli("reservations", "sweep").exit_code == 0
+    assert reservation_of(reservation.id).status == "no_show"
+    assert reliability(claimant) == (0, 1, 0)
+
+
+def test_a_claimant_cancels_until_the_time_to_collect_is_over(
+    claimant_client: Any, owner: Any, claimant: Any
+) -> None:
+    reservation, over_at = _confirmed_claim_with_a_time("donation", owner, claimant)
+    clock.advance(over_at - NOW - timedelta(seconds=1))
+
+    response = act(claimant_client, reservation, "cancel")
+
+    assert response.status_code == 200, response.json
+    assert reliability(claimant) == (0, 0, 0)
+
+
+def test_after_a_missed_pickup_the_owner_or_a_coordinator_may_still_cancel(
+    client_as: Any, owner_client: Any, owner: Any, claimant: Any
+) -> None:
+    missed, over_at = _confirmed_claim_with_a_time("donation", owner, claimant)
+    other, _ = _confirmed_claim_with_a_time("donation", owner, UserFactory())
+    clock.advance(over_at - NOW + timedelta(minutes=5))
+
+    by_owner = act(owner_client, missed, "cancel", reason="约好改天再来")
+    by_coordinator = act(client_as(CoordinatorFactory()), other, "cancel", reason="核实后取消")
+
+    assert (by_owner.status_code, by_coordinator.status_code) == (200, 200)
+    assert reliability(claimant) == (0, 0, 0)
+
+
 def test_a_no_show_is_checked_for_who_asks_before_when(client_as: Any, owner: Any) -> None:
     reservation, _over_at = _confirmed_claim_with_a_time("donation", owner, UserFactory())
 

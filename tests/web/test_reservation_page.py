@@ -104,3 +104,17 @@ def test_the_no_show_button_waits_for_the_time_to_collect_to_be_over(browser_as)
     assert f'action="/me/reservations/{reservation.id}/pickup"' in before
     assert no_show not in before
     assert no_show in after
+
+
+def test_the_claimants_cancel_button_goes_once_the_time_to_collect_is_over(browser_as):
+    reservation = DonationReservationFactory()  # confirmed, its window tomorrow
+    claimant = browser_as(reservation.claimant)
+    path = f"/me/reservations/{reservation.id}"
+    cancel = f'action="/me/reservations/{reservation.id}/cancel"'
+
+    before = text_of(claimant.get(path))
+    clock.advance(reservation.pickup_window.ends_at - clock.now())
+    after = text_of(claimant.get(path))
+
+    assert cancel in before
+    assert cancel not in after

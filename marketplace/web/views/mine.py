@@ -74,9 +74,18 @@ def actions_for(reservation: Reservation, side: str) -> list[str]:
         if reservation.status in transition.sources
         and roles & transition.actors
         and transition.applies(reservation)
-        # No no-show button while the claimant may still come (the service refuses one).
-        and not (transition.action == "no_show" and reservations.time_to_collect_runs(reservation))
+        and not _refused_now(transition.action, side, reservation)
     ]
+
+
+def _refused_now(action: str, side: str, reservation: Reservation) -> bool:
+    """Whether the service refuses this move at this time: no no-show while the claimant may
+    still come, no claimant's cancel of a pick-up they missed."""
+    if action == "no_show":
+        return reservations.time_to_collect_runs(reservation)
+    if action == "cancel" and side == "claimant":
+        return reservations.pickup_missed(reservation)
+    return False
 
 
 def _hand_over_still_to_open(reservation: Reservation) -> datetime | None:
