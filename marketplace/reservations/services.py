@@ -242,6 +242,9 @@ def _fulfilled_request(actor: Any, request_id: int | None) -> int | None:
         raise Invalid({"request_id": "Name one of your own requests."})
     if request.status not in ("open", "fully_reserved"):
         raise Invalid({"request_id": "That request is no longer open."})
+    # One still in review may be named; one moderation took down is fulfilled by nothing.
+    if request.moderation in ("rejected", "hidden"):
+        raise Invalid({"request_id": "That request was taken down."})
     return request.id
 
 

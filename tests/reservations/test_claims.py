@@ -529,7 +529,20 @@ def test_claim_names_the_claimants_own_open_request(claimant_client: Any, claima
     assert reservation_of(response).request_id == need.id
 
 
-@pytest.mark.parametrize("which", ["someone_elses", "an_offer", "closed", "missing"])
+def test_claim_may_name_the_claimants_request_still_in_review(
+    claimant_client: Any, claimant: Any
+) -> None:
+    need = ItemRequestFactory(owner=claimant, moderation="pending")
+
+    response = claim(claimant_client, ItemOfferFactory(), request_id=need.id)
+
+    assert response.status_code == 201, response.json
+    assert response.json["request_id"] == need.id
+
+
+@pytest.mark.parametrize(
+    "which", ["someone_elses", "an_offer", "closed", "rejected", "hidden", "missing"]
+)
 def test_claim_refuses_a_request_that_is_not_the_claimants_open_one(
     claimant_client: Any, claimant: Any, which: str
 ) -> None:
@@ -537,6 +550,8 @@ def test_claim_refuses_a_request_that_is_not_the_claimants_open_one(
         "someone_elses": lambda: ItemRequestFactory().id,
         "an_offer": lambda: ItemOfferFactory(owner=claimant).id,
         "closed": lambda: ItemRequestFactory(owner=claimant, status="withdrawn").id,
+        "rejected": lambda: ItemRequestFactory(owner=claimant, moderation="rejected").id,
+        "hidden": lambda: ItemRequestFactory(owner=claimant, moderation="hidden").id,
         "missing": lambda: 987_654,
     }[which]()
     item = ItemOfferFactory()
