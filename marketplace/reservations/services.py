@@ -567,14 +567,8 @@ def cancel(actor: Any, reservation_id: int, reason: str) -> Reservation:
     up. A claimant cannot cancel a pick-up they missed (409 ``too_late``)."""
     reservation, listing = _locked_reservation(actor, reservation_id)
     transitions.check(reservation, "cancel", actor, reason)
-    if reservation.is_claimant(actor) and pickup_missed(reservation):
-        pickup_ends = pickup_ends_at(reservation)
-        assert pickup_ends is not None
-        raise Conflict(
-            "too_late",
-            "The time to collect is over; the owner records whether you came.",
-            details={"ended_at": pickup_ends.isoformat()},
-        )
+    if reservation.is_claimant(actor):
+        _refuse_cancel_of_a_missed_pickup(reservation)
     held = reservation.holds_capacity
     transitions.apply(reservation, "cancel", actor, reason)
     if held:
@@ -741,15 +735,25 @@ def pickup_missed(reservation: Reservation) -> bool:
     )
 
 
+def _refuse_cancel_of_a_missed_pickup(reservation: Reservation) -> None:
+    if pickup_missed(reservation):
+        message = "The time to collect is over; the owner records whether you came."
+        raise _time_to_collect_conflict(reservation, "too_late", message, "ended_at")
+
+
 def _refuse_no_show_too_early(reservation: Reservation) -> None:
     if time_to_collect_runs(reservation):
-        pickup_ends = pickup_ends_at(reservation)
-        assert pickup_ends is not None
-        raise Conflict(
-            "too_early",
-            "A no-show can be recorded only once the time to collect is over.",
-            details={"from": pickup_ends.isoformat()},
-        )
+        message = "A no-show can be recorded only once the time to collect is over."
+        raise _time_to_collect_conflict(reservation, "too_early", message, "from")
+
+
+def _time_to_collect_conflict(
+    reservation: Reservation, code: str, message: str, detail: str
+) -> Conflict:
+    """A 409 whose details give (under ``detail``) when the time to collect ends or ended."""
+    pickup_ends = pickup_ends_at(reservation)
+    assert pickup_ends is not None
+    return Conflict(code, message, details={detail: pickup_ends.isoformat()})
 
 
 def _record_no_show(reservation: Reservation, listing: Listing) -> list[Reservation]:
