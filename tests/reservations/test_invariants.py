@@ -11,7 +11,8 @@ After every step:
   hold never exceeds the quantity or a slot's capacity;
 - two holding loans of the item never overlap;
 - the listing's status follows what is left (open, fully reserved, closed; for a skill, places
-  in slots yet to begin, as of the last sweep or change);
+  in slots yet to begin, as of the last sweep or change), and an offer that time closed (every
+  window over, every slot begun, when a sweep ran) is expired;
 - a waitlisted claim that fits (in a window or slot still ahead) has been moved up;
 - every reservation's history leads from ``claim`` to its status, one move after another;
 - each user's reliability figures count what happened to their reservations;
@@ -48,7 +49,8 @@ from marketplace import clock
 from marketplace.accounts.models import User
 from marketplace.errors import DomainError
 from marketplace.extensions import db
-from marketplace.listings.models import Listing, ListingSlot
+from marketplace.listings import services as listings
+from marketplace.listings.models import PUBLIC_STATUSES, Listing, ListingSlot
 from marketplace.moderation import services as moderation
 from marketplace.notifications.models import Notification
 from marketplace.reservations import services
@@ -211,6 +213,8 @@ class ReservationMachine(RuleBasedStateMachine):
         self.reservation_ids: list[int] = []
         # Whether time passed since the last sweep: a slot with room may have begun since.
         self.unswept_time = False
+        # Offers that time closed: a sweep ran once every window was over or every slot begun.
+        self.expired_ids: set[int] = set()
 
     # --- claims ---------------------------------------------------------------------------------
 
@@ -408,14 +412,32 @@ class ReservationMachine(RuleBasedStateMachine):
 
     @rule(step=st.sampled_from(TIME_STEPS), sweeps=st.sampled_from([0, 1, 1, 2]))
     def time_passes(self, step: timedelta, sweeps: int) -> None:
-        """Time passes, then the sweeper runs not at all, once, or twice in a row (the second
-        run finding nothing left to do)."""
+        """Time passes, then the sweepers (listings' expiry, then reservations') run not at
+        all, once, or twice in a row (the second run finding nothing left to do)."""
         clock.advance(step)
         self.unswept_time = not sweeps
         if sweeps:
+            self.expired_ids |= self._closed_by_time()
+            listings.expire_listings()
             services.sweep()
         if sweeps == 2:
+            assert listings.expire_listings() == listings.ExpiryReport(0, 0)
             assert services.sweep() == services.SweepReport(), "a second sweep found more to do"
+
+    def _closed_by_time(self) -> set[int]:
+        """The public offers the listings' expiry is to close now: every pick-up window of the
+        donation over, every slot of the skill begun."""
+        db.session.expire_all()
+        now = clock.now()
+        ahead = {
+            self.donation.id: any(w.ends_at > now for w in self.windows),
+            self.skill.id: any(s.starts_at > now for s in self.slots),
+        }
+        return {
+            listing_id
+            for listing_id, time_ahead in ahead.items()
+            if not time_ahead and db.session.get(Listing, listing_id).status in PUBLIC_STATUSES
+        }
 
     def teardown(self) -> None:
         """Close what this example left open, so that later examples' sweeps pass it by."""
@@ -459,8 +481,10 @@ class ReservationMachine(RuleBasedStateMachine):
             by_listing[reservation.listing_id].append(reservation)
             check_history(reservation)
         for listing_id in (self.item.id, self.donation.id):
-            check_units(listings[listing_id], by_listing[listing_id])
-        check_slots(listings[self.skill.id], by_listing[self.skill.id], self.unswept_time)
+            check_units(listings[listing_id], by_listing[listing_id], self.expired_ids)
+        check_slots(
+            listings[self.skill.id], by_listing[self.skill.id], self.unswept_time, self.expired_ids
+        )
         check_loans(listings[self.loan.id], by_listing[self.loan.id])
         check_reliability(self.user_ids, reservations, listings)
         check_reminders(self.user_ids)
@@ -587,13 +611,15 @@ def taken(reservations: list[Reservation], statuses: tuple[str, ...] = TAKING) -
     return sum(r.quantity for r in reservations if r.status in statuses)
 
 
-def check_units(listing: Listing, reservations: list[Reservation]) -> None:
+def check_units(listing: Listing, reservations: list[Reservation], expired_ids: set[int]) -> None:
     assert listing.quantity is not None
     reserved, handed_over = taken(reservations), taken(reservations, HANDED_OVER)
     assert listing.units_reserved == reserved
     assert listing.units_handed_over == handed_over
     assert taken(reservations, HOLDING_STATUSES) <= reserved <= listing.quantity
-    if handed_over >= listing.quantity:
+    if listing.id in expired_ids:
+        assert listing.status == "expired"  # and stays so, whatever its claims do
+    elif handed_over >= listing.quantity:
         assert listing.status == "closed"
     else:
         assert listing.status == ("fully_reserved" if reserved >= listing.quantity else "open")
@@ -606,7 +632,9 @@ def check_units(listing: Listing, reservations: list[Reservation]) -> None:
         )
 
 
-def check_slots(listing: Listing, reservations: list[Reservation], unswept_time: bool) -> None:
+def check_slots(
+    listing: Listing, reservations: list[Reservation], unswept_time: bool, expired_ids: set[int]
+) -> None:
     for slot in listing.slots:
         bookings = [r for r in reservations if r.slot_id == slot.id]
         assert slot.booked == taken(bookings) <= slot.capacity
@@ -616,7 +644,9 @@ def check_slots(listing: Listing, reservations: list[Reservation], unswept_time:
             )
     room_ahead = any(slot.free and slot.starts_at > clock.now() for slot in listing.slots)
     expected = "open" if room_ahead else "fully_reserved"
-    if unswept_time:
+    if listing.id in expired_ids:
+        assert listing.status == "expired"
+    elif unswept_time:
         # Open until the next sweep sees that the last slot with room has begun.
         assert listing.status in (expected, "open")
     else:
