@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from marketplace import clock
 from marketplace.extensions import db
 from marketplace.listings.models import Listing
 from tests.factories import CommunityFactory, UserFactory
-from tests.listing_factories import ListingFactory
+from tests.listing_factories import ListingFactory, SkillOfferFactory
 from tests.web.pages import form_values, post_form, text_of
 
 PHOTO = "https://img.example.cn/推车-{}.jpg"
@@ -229,3 +230,18 @@ def test_a_tag_too_long_is_refused_in_chinese_naming_which_one(browser_as):
     assert response.status_code == 422
     assert '<p class="field-error" id="err-tags">第 2 项：长度须在 1 到 20 个字之间。</p>' in page
     assert newest_listing() is None
+
+
+def test_an_offer_with_no_slot_ahead_offers_no_renewal_but_says_how_to_reopen(browser_as):
+    haircut = SkillOfferFactory()  # one slot, tomorrow
+    owner = browser_as(haircut.owner)
+    renew = f'action="/listings/{haircut.id}/renew"'
+
+    before = text_of(owner.get(f"/listings/{haircut.id}"))
+    clock.advance(haircut.slots[0].starts_at - clock.now())
+    after = text_of(owner.get(f"/listings/{haircut.id}"))
+
+    assert renew in before
+    assert "所有时段都已开始" not in before
+    assert renew not in after
+    assert "所有时段都已开始，没人能再申请了：修改并添加新的时段即可重新开放。" in after

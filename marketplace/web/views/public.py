@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 
+from marketplace import clock
 from marketplace.errors import DomainError
 from marketplace.listings import services as listings
 from marketplace.listings.models import Listing
@@ -99,6 +100,7 @@ def _listing_page(listing_id: int, problem: forms.FormProblem | None = None, **e
         listing=listing,
         availability=listings.availability(listing),
         manages=manages,
+        time_ahead=listing.has_time_ahead(clock.now()),
         matches=_matches(listing) if manages or current_user.is_staff else [],
         moderation_actions=_moderation_actions(listing),
         problem=problem or forms.FormProblem(),
