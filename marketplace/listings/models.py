@@ -183,17 +183,25 @@ class Listing(ListingFacts, db.Model):
             return "fully_reserved" if reserved >= self.quantity else "open"
         if self.kind == "skill" and self.slots:
             now = clock.now() if now is None else now
-            bookable = any(slot.free and slot.starts_at > now for slot in self.slots)
+            bookable = any(slot.free for slot in self.slots_ahead(now))
             return "open" if bookable else "fully_reserved"
         return self.status
+
+    def slots_ahead(self, now: datetime) -> list[ListingSlot]:
+        """The slots yet to start: the ones a claim may book."""
+        return [slot for slot in self.slots if slot.starts_at > now]
+
+    def windows_ahead(self, now: datetime) -> list[PickupWindow]:
+        """The pick-up windows yet to end: the ones a claim may choose."""
+        return [window for window in self.pickup_windows if window.ends_at > now]
 
     def has_time_ahead(self, now: datetime) -> bool:
         """Whether time still allows a claim: a skill offer has a slot yet to start, a donation
         with pick-up windows a window yet to end. Offers without either always do."""
         if self.slots:
-            return any(slot.starts_at > now for slot in self.slots)
+            return bool(self.slots_ahead(now))
         if self.pickup_windows:
-            return any(window.ends_at > now for window in self.pickup_windows)
+            return bool(self.windows_ahead(now))
         return True
 
     __table_args__ = (

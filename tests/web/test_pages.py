@@ -131,6 +131,34 @@ def test_the_claim_form_fits_the_kind_of_offer(client, browser_as):
         assert f'action="/listings/{listing.id}/claim"' in page
 
 
+def test_the_claim_form_offers_only_slots_and_windows_still_ahead(browser_as):
+    from datetime import timedelta
+
+    from marketplace import clock
+    from tests.listing_factories import ListingSlotFactory, PickupWindowFactory
+
+    now = clock.now()
+    haircut = SkillOfferFactory(slots=[])
+    begun = ListingSlotFactory(listing=haircut, starts_at=now - timedelta(minutes=10))
+    ahead = ListingSlotFactory(listing=haircut, starts_at=now + timedelta(days=1))
+    rice = DonationOfferFactory(pickup_windows=[])
+    over = PickupWindowFactory(
+        listing=rice, starts_at=now - timedelta(hours=3), ends_at=now - timedelta(hours=1)
+    )
+    open_window = PickupWindowFactory(listing=rice, starts_at=now + timedelta(hours=1))
+    claimant = browser_as(UserFactory())
+
+    skill_page = text_of(claimant.get(f"/listings/{haircut.id}"))
+    donation_page = text_of(claimant.get(f"/listings/{rice.id}"))
+
+    assert f'name="slot_id" value="{begun.id}"' not in skill_page
+    assert f'name="slot_id" value="{ahead.id}" checked' in skill_page
+    assert "已开始" in skill_page
+    assert f'name="pickup_window_id" value="{over.id}"' not in donation_page
+    assert f'name="pickup_window_id" value="{open_window.id}" checked' in donation_page
+    assert "（已结束）" in donation_page
+
+
 def test_the_header_shows_the_unread_count(browser_as):
     from tests.listing_factories import NotificationFactory
 

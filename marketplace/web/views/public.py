@@ -95,12 +95,15 @@ def _listing_places() -> list[Place]:
 def _listing_page(listing_id: int, problem: forms.FormProblem | None = None, **extra: Any) -> Any:
     listing = listings.get_listing(current_user, listing_id)
     manages = listing.is_managed_by(current_user)
+    now = clock.now()
     return render_template(
         "web/listing.html",
         listing=listing,
         availability=listings.availability(listing),
         manages=manages,
-        time_ahead=listing.has_time_ahead(clock.now()),
+        time_ahead=listing.has_time_ahead(now),
+        slots_ahead=listing.slots_ahead(now),
+        windows_ahead=listing.windows_ahead(now),
         matches=_matches(listing) if manages or current_user.is_staff else [],
         moderation_actions=_moderation_actions(listing),
         problem=problem or forms.FormProblem(),
