@@ -181,22 +181,33 @@ class BookedPeriod:
 
 
 @dataclass(frozen=True, slots=True)
+class SlotLeft:
+    """A slot and the places a claim can still book in it: none once it has begun."""
+
+    id: int
+    free: int
+
+
+@dataclass(frozen=True, slots=True)
 class Availability:
-    """What is left to claim of a listing. ``slots`` are the listing's own (each with ``id``
-    and ``free``)."""
+    """What is left to claim of a listing."""
 
     units_left: int | None
-    slots: Sequence[Any]
+    slots: list[SlotLeft]
     booked_periods: list[BookedPeriod]
 
 
 def availability(listing: Listing | ListingSnapshot) -> Availability:
-    """What is left to claim: units, free places per slot, and the days a lent item is taken."""
+    """What is left to claim: units, places in each slot yet to begin, and the days a lent item
+    is taken."""
     if listing.is_loan and listing.booked_periods is None:
         with_availability([listing])
+    now = clock.now()
     return Availability(
         units_left=listing.units_left,
-        slots=listing.slots,
+        slots=[
+            SlotLeft(slot.id, slot.free if slot.starts_at > now else 0) for slot in listing.slots
+        ],
         booked_periods=[BookedPeriod(start, end) for start, end in listing.booked_periods or []],
     )
 

@@ -175,6 +175,16 @@ def test_listing_shows_free_places_per_slot(client: Any) -> None:
     }
 
 
+def test_a_slot_that_has_begun_has_no_place_left_to_claim(client: Any) -> None:
+    tutoring = SkillOfferFactory(slots=[])
+    soon = ListingSlotFactory(listing=tutoring, capacity=3, starts_at=NOW + timedelta(hours=1))
+    clock.advance(timedelta(hours=1))
+
+    availability = client.get(f"/api/v1/listings/{tutoring.id}").json["availability"]
+
+    assert availability["slots"] == [{"id": soon.id, "free": 0}]
+
+
 def test_listing_shows_the_days_a_lent_item_is_taken_without_names(client: Any) -> None:
     drill = LendOfferFactory()
     today = local_today()
