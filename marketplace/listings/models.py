@@ -183,13 +183,13 @@ class Listing(ListingFacts, db.Model):
             return "fully_reserved" if reserved >= self.quantity else "open"
         if self.kind == "skill" and self.slots:
             now = clock.now() if now is None else now
-            bookable = any(slot.free for slot in self.slots_ahead(now))
+            bookable = any(slot.places_left(now) for slot in self.slots)
             return "open" if bookable else "fully_reserved"
         return self.status
 
     def slots_ahead(self, now: datetime) -> list[ListingSlot]:
         """The slots yet to start: the ones a claim may book."""
-        return [slot for slot in self.slots if slot.starts_at > now]
+        return [slot for slot in self.slots if not slot.has_begun(now)]
 
     def windows_ahead(self, now: datetime) -> list[PickupWindow]:
         """The pick-up windows yet to end: the ones a claim may choose."""
@@ -290,12 +290,21 @@ class SlotFacts:
     __slots__ = ()
 
     if TYPE_CHECKING:
+        starts_at: datetime
         capacity: int
         booked: int
 
     @property
     def free(self) -> int:
         return max(0, self.capacity - self.booked)
+
+    def has_begun(self, now: datetime) -> bool:
+        """Whether the slot has started: from then on nobody books it or waits for it."""
+        return self.starts_at <= now
+
+    def places_left(self, now: datetime) -> int:
+        """The places a claim can still book: the free ones, none once the slot has begun."""
+        return 0 if self.has_begun(now) else self.free
 
 
 class ListingSlot(SlotFacts, db.Model):

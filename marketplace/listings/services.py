@@ -205,9 +205,7 @@ def availability(listing: Listing | ListingSnapshot) -> Availability:
     now = clock.now()
     return Availability(
         units_left=listing.units_left,
-        slots=[
-            SlotLeft(slot.id, slot.free if slot.starts_at > now else 0) for slot in listing.slots
-        ],
+        slots=[SlotLeft(slot.id, slot.places_left(now)) for slot in listing.slots],
         booked_periods=[BookedPeriod(start, end) for start, end in listing.booked_periods or []],
     )
 

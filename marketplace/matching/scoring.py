@@ -54,7 +54,7 @@ def search_words(listing: Listing) -> str:
 def available_from(offer: Listing, now: datetime) -> datetime | None:
     """The earliest moment something of the offer can be had, or None if nothing is left."""
     if offer.kind == "skill":
-        starts = [slot.starts_at for slot in offer.slots if slot.free > 0 and slot.starts_at > now]
+        starts = [slot.starts_at for slot in offer.slots if slot.places_left(now)]
         return min(starts, default=None)
     if offer.units_left == 0:
         return None

@@ -326,7 +326,7 @@ def _take_slot_places(listing: Listing, request: Claim, reservation: Reservation
     slot = next((s for s in listing.slots if s.id == request.slot_id), None)
     if slot is None:
         raise Invalid({"slot_id": "Not a slot of this listing."})
-    if slot.starts_at <= clock.now():
+    if slot.has_begun(clock.now()):
         raise Invalid({"slot_id": "That slot has already started."})
     places = request.quantity or 1
     reservation.slot_id, reservation.slot, reservation.quantity = slot.id, slot, places
@@ -964,7 +964,7 @@ def _too_late_to_move_up(reservation: Reservation) -> bool:
         return True
     if reservation.pickup_window is not None and reservation.pickup_window.ends_at <= now:
         return True
-    if reservation.slot is not None and reservation.slot.starts_at <= now:
+    if reservation.slot is not None and reservation.slot.has_begun(now):
         return True
     return reservation.starts_on is not None and reservation.starts_on < local_today()
 
