@@ -2,7 +2,8 @@
 
 A reservation is built directly in the state a test names, and the listing's counters are kept
 as the services keep them (units or a slot place taken while the claim holds capacity or has
-completed, units handed over once picked up), so capacity rules hold in the built state too.
+completed, units or slot places handed over once picked up), so capacity rules hold in the
+built state too.
 Its history starts with one ``claim`` event into the state it was built in.
 """
 
@@ -121,8 +122,11 @@ def _keep_counters(reservation: Reservation) -> None:
             listing.units_reserved += reservation.quantity
         elif reservation.slot is not None:
             reservation.slot.booked += reservation.quantity
-    if reservation.status in HANDED_OVER and listing.counts_units:
-        listing.units_handed_over += reservation.quantity
+    if reservation.status in HANDED_OVER:
+        if listing.counts_units:
+            listing.units_handed_over += reservation.quantity
+        elif reservation.slot is not None:
+            reservation.slot.handed_over += reservation.quantity
     db.session.flush()
     follow_capacity(listing)
     db.session.flush()

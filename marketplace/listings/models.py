@@ -172,20 +172,30 @@ class Listing(ListingFacts, db.Model):
     ) -> str:
         """The status what is left makes an open or fully reserved listing: closed once every
         unit is handed over, fully reserved while no unit (or no place in a slot yet to start)
-        is left, open otherwise; ``units_reserved`` in place of the stored count. Any other
-        status stays."""
-        if self.status not in PUBLIC_STATUSES:
+        is left, open otherwise; ``units_reserved`` in place of the stored count. An expired
+        listing closes once its claims have handed over everything; any other status stays."""
+        if self.status not in PUBLIC_STATUSES and self.status != "expired":
+            return self.status
+        if self.everything_handed_over():
+            return "closed"
+        if self.status == "expired":
             return self.status
         if self.counts_units and self.quantity is not None:
             reserved = self.units_reserved if units_reserved is None else units_reserved
-            if self.units_handed_over >= self.quantity:
-                return "closed"
             return "fully_reserved" if reserved >= self.quantity else "open"
         if self.kind == "skill" and self.slots:
             now = clock.now() if now is None else now
             bookable = any(slot.places_left(now) for slot in self.slots)
             return "open" if bookable else "fully_reserved"
         return self.status
+
+    def everything_handed_over(self) -> bool:
+        """Whether every unit, or every place of every slot of a skill offer, was handed over."""
+        if self.counts_units and self.quantity is not None:
+            return self.units_handed_over >= self.quantity
+        if self.kind == "skill" and self.slots:
+            return all(slot.handed_over >= slot.capacity for slot in self.slots)
+        return False
 
     def slots_ahead(self, now: datetime) -> list[ListingSlot]:
         """The slots yet to start: the ones a claim may book."""
@@ -319,8 +329,10 @@ class ListingSlot(SlotFacts, db.Model):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     capacity: Mapped[int] = mapped_column(default=1)
-    # Places taken by claims (kept by the reservations domain with conditional updates).
+    # Places taken by claims (kept by the reservations domain with conditional updates), and
+    # of these the places whose claimants came (a handed-over place stays booked).
     booked: Mapped[int] = mapped_column(default=0)
+    handed_over: Mapped[int] = mapped_column(default=0)
 
     listing: Mapped[Listing] = relationship(back_populates="slots")
 
@@ -328,6 +340,9 @@ class ListingSlot(SlotFacts, db.Model):
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),
+        CheckConstraint(
+            "handed_over >= 0 AND handed_over <= booked", name="handed_over_within_booked"
+        ),
     )
 
 

@@ -436,6 +436,7 @@ def _new_slot(entry: dict[str, Any]) -> ListingSlot:
         ends_at=entry["ends_at"],
         capacity=entry.get("capacity", 1),
         booked=0,
+        handed_over=0,
     )
 
 

@@ -137,6 +137,10 @@ def release_slot(slot_id: int, places: int) -> None:
     _change(_moving(ListingSlot, "booked"), slot_id, amount=-places)
 
 
+def hand_over_slot_places(slot_id: int, places: int) -> None:
+    _change(_moving(ListingSlot, "handed_over"), slot_id, amount=places)
+
+
 def loan_overlaps(listing_id: int, starts_on: date, ends_on: date, today: date) -> bool:
     """Whether a holding loan of the item overlaps [starts_on, ends_on] (both days included).
     A loan still out past its last day holds the item through ``today``: nobody can borrow it
@@ -160,8 +164,8 @@ def loan_overlaps(listing_id: int, starts_on: date, ends_on: date, today: date) 
 
 def follow_capacity(listing: Listing) -> None:
     """Listing status follows what is left: fully reserved when nothing is, open again when
-    something frees up, closed when every unit has been handed over. The counters it reads are
-    the session's, which the updates above keep current."""
+    something frees up, closed when every unit or slot place has been handed over. The counters
+    it reads are the session's, which the updates above keep current."""
     status = listing.status_for_capacity()
     if status != listing.status:
         _set_status(listing, status)

@@ -595,7 +595,9 @@ def pickup(actor: Any, reservation_id: int, code: str) -> Reservation:
     transitions.apply(reservation, "pickup", actor, also={"pickup_failures": 0})
     if listing.counts_units:
         capacity.hand_over_units(listing.id, reservation.quantity)
-        capacity.follow_capacity(listing)
+    elif reservation.slot_id is not None:
+        capacity.hand_over_slot_places(reservation.slot_id, reservation.quantity)
+    capacity.follow_capacity(listing)
     return _finish(reservation, "pickup", actor, notify=reservation.claimant_id)
 
 

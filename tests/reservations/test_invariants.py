@@ -7,12 +7,14 @@ After every step:
 - an offer's counters agree with its reservations: ``units_reserved`` is the quantity of its
   pending, confirmed, picked-up and completed claims (a completed hand-over keeps its units),
   ``units_handed_over`` that of the picked-up and completed ones, and a slot's ``booked`` the
-  places of its pending, confirmed, picked-up and completed bookings; so what holding claims
-  hold never exceeds the quantity or a slot's capacity;
+  places of its pending, confirmed, picked-up and completed bookings (``handed_over`` those of
+  the picked-up and completed ones); so what holding claims hold never exceeds the quantity or
+  a slot's capacity;
 - two holding loans of the item never overlap;
-- the listing's status follows what is left (open, fully reserved, closed; for a skill, places
-  in slots yet to begin, as of the last sweep or change), and an offer that time closed (every
-  window over, every slot begun, when a sweep ran) is expired;
+- the listing's status follows what is left (open, fully reserved; for a skill, places in
+  slots yet to begin, as of the last sweep or change); an offer that time closed (every window
+  over, every slot begun, when a sweep ran) is expired; one whose every unit or slot place was
+  handed over is closed, expired before or not;
 - a waitlisted claim that fits (in a window or slot still ahead) has been moved up;
 - every reservation's history leads from ``claim`` to its status, one move after another;
 - each user's reliability figures count what happened to their reservations;
@@ -617,10 +619,10 @@ def check_units(listing: Listing, reservations: list[Reservation], expired_ids: 
     assert listing.units_reserved == reserved
     assert listing.units_handed_over == handed_over
     assert taken(reservations, HOLDING_STATUSES) <= reserved <= listing.quantity
-    if listing.id in expired_ids:
-        assert listing.status == "expired"  # and stays so, whatever its claims do
-    elif handed_over >= listing.quantity:
-        assert listing.status == "closed"
+    if handed_over >= listing.quantity:
+        assert listing.status == "closed"  # everything given, whether time closed it or not
+    elif listing.id in expired_ids:
+        assert listing.status == "expired"  # and stays so while anything is left to hand over
     else:
         assert listing.status == ("fully_reserved" if reserved >= listing.quantity else "open")
     left = listing.quantity - reserved
@@ -638,13 +640,16 @@ def check_slots(
     for slot in listing.slots:
         bookings = [r for r in reservations if r.slot_id == slot.id]
         assert slot.booked == taken(bookings) <= slot.capacity
+        assert slot.handed_over == taken(bookings, HANDED_OVER)
         for waiting in (r for r in bookings if r.status == "waitlisted"):
             assert not (waiting.quantity <= slot.free and slot.starts_at > clock.now()), (
                 "a waitlisted booking fits but was not moved up"
             )
     room_ahead = any(slot.free and slot.starts_at > clock.now() for slot in listing.slots)
     expected = "open" if room_ahead else "fully_reserved"
-    if listing.id in expired_ids:
+    if all(slot.handed_over == slot.capacity for slot in listing.slots):
+        assert listing.status == "closed"
+    elif listing.id in expired_ids:
         assert listing.status == "expired"
     elif unswept_time:
         # Open until the next sweep sees that the last slot with room has begun.

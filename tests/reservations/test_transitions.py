@@ -15,6 +15,7 @@ from tests.listing_factories import (
     DonationOfferFactory,
     ItemOfferFactory,
     LendOfferFactory,
+    ListingSlotFactory,
     PickupWindowFactory,
     SkillOfferFactory,
 )
@@ -38,6 +39,7 @@ from tests.reservations.helpers import (
     reliability,
     reservation_of,
     stored_listing,
+    stored_slot,
 )
 
 
@@ -369,6 +371,83 @@ def test_handing_over_every_unit_closes_the_listing(owner_client: Any, owner: An
 
     listing = stored_listing(rice)
     assert (listing.units_reserved, listing.units_handed_over, listing.status) == (3, 3, "closed")
+
+
+def test_handing_over_every_place_of_every_slot_closes_a_skill_offer(
+    owner_client: Any, owner: Any
+) -> None:
+    haircuts = SkillOfferFactory(owner=owner, slots=[])
+    morning = ListingSlotFactory(listing=haircuts, capacity=2)
+    noon = ListingSlotFactory(
+        listing=haircuts, capacity=1, starts_at=morning.ends_at, ends_at=NOW + timedelta(days=2)
+    )
+    in_the_morning = SkillReservationFactory.create_batch(
+        2, listing=haircuts, slot=morning, status="confirmed"
+    )
+    at_noon = SkillReservationFactory(listing=haircuts, slot=noon, status="confirmed")
+    clock.advance(timedelta(days=1))  # the morning slot starts
+
+    for reservation in in_the_morning:
+        assert (
+            act(owner_client, reservation, "pickup", code=reservation.pickup_code).status_code
+            == 200
+        )
+    assert (stored_slot(morning).handed_over, stored_slot(noon).handed_over) == (2, 0)
+    assert stored_listing(haircuts).status == "fully_reserved"
+
+    clock.advance(timedelta(hours=1))  # the noon slot starts
+    response = act(owner_client, at_noon, "pickup", code=at_noon.pickup_code)
+
+    assert response.status_code == 200, response.json
+    assert (stored_slot(noon).handed_over, stored_listing(haircuts).status) == (1, "closed")
+
+
+def test_a_place_nobody_came_for_keeps_a_skill_offer_from_closing(
+    owner_client: Any, owner: Any
+) -> None:
+    haircuts = SkillOfferFactory(owner=owner, slots=[])
+    slot = ListingSlotFactory(listing=haircuts, capacity=2)
+    came, stayed_away = SkillReservationFactory.create_batch(
+        2, listing=haircuts, slot=slot, status="confirmed"
+    )
+    clock.advance(timedelta(days=1, hours=2))  # the slot is over
+
+    act(owner_client, came, "pickup", code=came.pickup_code)
+    response = act(owner_client, stayed_away, "no-show")
+
+    assert response.status_code == 200, response.json
+    assert (stored_slot(slot).booked, stored_slot(slot).handed_over) == (1, 1)
+    assert stored_listing(haircuts).status != "closed"
+
+
+def test_an_offer_time_expired_closes_once_its_last_units_are_handed_over(
+    owner_client: Any, owner: Any
+) -> None:
+    rice = DonationOfferFactory(owner=owner, organisation=None, quantity=2, per_person_limit=None)
+    first, second = DonationReservationFactory.create_batch(2, listing=rice)
+    rice.status = "expired"  # its pick-up windows ended while both claims were still to collect
+    db.session.flush()
+
+    act(owner_client, first, "pickup", code=first.pickup_code)
+    assert stored_listing(rice).status == "expired"
+    act(owner_client, second, "pickup", code=second.pickup_code)
+
+    assert (stored_listing(rice).units_handed_over, stored_listing(rice).status) == (2, "closed")
+
+
+def test_an_offer_time_expired_stays_expired_when_a_claim_of_it_ends_unfulfilled(
+    owner_client: Any, owner: Any
+) -> None:
+    rice = DonationOfferFactory(owner=owner, organisation=None, quantity=2, per_person_limit=None)
+    first, second = DonationReservationFactory.create_batch(2, listing=rice)
+    rice.status = "expired"
+    db.session.flush()
+
+    act(owner_client, first, "pickup", code=first.pickup_code)
+    response = act(owner_client, second, "cancel", reason="没有来领")
+
+    assert response.status_code == 200, response.json
+    assert (stored_listing(rice).units_handed_over, stored_listing(rice).status) == (1, "expired")
 
 
 # --- return, complete, no-show ---------------------------------------------------------------------
