@@ -37,7 +37,7 @@ from marketplace.db import (
 )
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from marketplace.extensions import db
-from marketplace.listings.models import Listing, ListingSlot, PickupWindow
+from marketplace.listings.models import PUBLIC_STATUSES, Listing, ListingSlot, PickupWindow
 from marketplace.notifications import services as notifications
 from marketplace.reservations import capacity, records, transitions
 from marketplace.reservations.models import (
@@ -1080,9 +1080,7 @@ def sweep() -> SweepReport:
             swept = _sweep_one(reservation_id, step)
             setattr(report, counter, getattr(report, counter) + swept.changed)
             report.promoted += swept.promoted
-    for listing_id in db.session.scalars(
-        select(Reservation.listing_id).where(Reservation.status == "waitlisted").distinct()
-    ).all():
+    for listing_id in _listings_where_a_waiting_claim_fits():
         report.promoted += _promote_for(listing_id)
     for listing_id in _skill_offers_time_filled(now):
         report.fully_booked += _follow_time(listing_id)
@@ -1333,6 +1331,32 @@ def _remind_before_return(reservation: Reservation, listing: Listing) -> _Swept:
         ends_on=reservation.ends_on.isoformat(),
     )
     return _CHANGED
+
+
+def _listings_where_a_waiting_claim_fits() -> list[int]:
+    """Public listings with a waitlisted claim that what is left now would fit (a first sift:
+    ``promote_waitlist`` decides under the listing's lock). The waitlists of offers still sold
+    out, or of slots still full, are not locked and read again every minute for nothing."""
+    slot_has_room = ListingSlot.booked + Reservation.quantity <= ListingSlot.capacity
+    units_left = Listing.quantity - Listing.units_reserved >= Reservation.quantity
+    return list(
+        db.session.scalars(
+            select(Reservation.listing_id)
+            .join(Listing, Listing.id == Reservation.listing_id)
+            .outerjoin(ListingSlot, ListingSlot.id == Reservation.slot_id)
+            .where(
+                Reservation.status == "waitlisted",
+                Listing.moderation == "approved",
+                Listing.status.in_(PUBLIC_STATUSES),
+                or_(
+                    Reservation.slot_id.is_not(None) & slot_has_room,
+                    Reservation.slot_id.is_(None) & units_left,
+                ),
+            )
+            .distinct()
+            .order_by(Reservation.listing_id)
+        )
+    )
 
 
 @retry_on_contention()

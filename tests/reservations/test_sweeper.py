@@ -41,6 +41,7 @@ from tests.reservations.helpers import (
     reservation_of,
     stored_listing,
 )
+from tests.statements import statements_sent
 
 QUIET = (
     "reservations: 0 holds expired, 0 no-shows, 0 waitlisted claims expired, "
@@ -625,6 +626,51 @@ def test_a_sweep_with_nothing_due_changes_nothing(cli: Any, hours: int) -> None:
     assert sweep(cli) == QUIET
 
     assert everything_swept() == before
+
+
+def sold_out_offers_with_waitlists(count: int) -> None:
+    """Give-aways whose one unit is held and a skill offer whose first slot is full while its
+    second has room, each with a waitlisted claim that nothing has come free for."""
+    for _ in range(count):
+        item = ItemOfferFactory(quantity=1)
+        ReservationFactory(listing=item)
+        ReservationFactory(listing=item, status="waitlisted")
+        haircut = SkillOfferFactory(slots=[])
+        full, free = (
+            ListingSlotFactory(
+                listing=haircut,
+                capacity=1,
+                starts_at=NOW + timedelta(days=days),
+                ends_at=NOW + timedelta(days=days, hours=1),
+            )
+            for days in (2, 3)
+        )
+        SkillReservationFactory(listing=haircut, slot=full, status="confirmed")
+        SkillReservationFactory(listing=haircut, slot=full, status="waitlisted")
+        assert free.booked == 0
+
+
+def test_a_sweep_does_not_go_through_waitlists_nothing_came_free_for(app: Any, cli: Any) -> None:
+    """Its statements do not grow with the offers still sold out (or slots still full) that have
+    a waitlist: their rows are not locked and their waitlists not read every minute."""
+    sold_out_offers_with_waitlists(1)
+    with statements_sent(app) as with_one:
+        assert sweep(cli) == QUIET
+    sold_out_offers_with_waitlists(3)
+    with statements_sent(app) as with_four:
+        assert sweep(cli) == QUIET
+
+    assert len(with_four) == len(with_one)
+    assert (
+        db.session.scalars(select(Reservation.status).order_by(Reservation.id)).all()
+        == [
+            "pending",
+            "waitlisted",
+            "confirmed",
+            "waitlisted",
+        ]
+        * 4
+    )
 
 
 def claimant_messages(user: Any) -> list[str]:

@@ -357,6 +357,32 @@ def test_the_waitlist_waits_while_the_listing_is_back_in_review(
     assert_promoted(waiting, waiting_claimant)
 
 
+def test_a_slots_waitlist_waits_while_the_offer_is_back_in_review(
+    cli: Any, claimant_client: Any, claimant: Any
+) -> None:
+    haircut = SkillOfferFactory(slots=[])
+    slot = ListingSlotFactory(listing=haircut, capacity=1)
+    holder = SkillReservationFactory(listing=haircut, slot=slot, claimant=claimant)
+    waiting_claimant = UserFactory()
+    waiting = SkillReservationFactory(
+        listing=haircut, slot=slot, claimant=waiting_claimant, status="waitlisted"
+    )
+    haircut.moderation = "pending"
+    db.session.commit()
+
+    act(claimant_client, holder, "cancel")
+    assert " 0 promoted, " in cli("reservations", "sweep").output
+    assert reservation_of(waiting.id).status == "waitlisted"
+
+    stored_listing(haircut).moderation = "approved"
+    db.session.commit()
+    result = cli("reservations", "sweep")
+
+    assert " 1 promoted, " in result.output
+    assert_promoted(waiting, waiting_claimant)
+    assert stored_slot(slot).booked == 1
+
+
 def test_a_claim_waiting_for_a_slot_that_has_started_stays_waiting(
     owner_client: Any, owner: Any
 ) -> None:
