@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,7 +27,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 sys.path.insert(0, str(REPOSITORY / "bench"))
 
-from claims import postgresql_database  # noqa: E402
+from claims import fresh_databases  # noqa: E402
 from search import BROWSE_MIX, build_database, make_app, timed  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from synthetic import percentile  # noqa: E402
@@ -37,11 +36,12 @@ from marketplace.extensions import db  # noqa: E402
 from marketplace.listings.models import Listing  # noqa: E402
 
 
-def vacuum_analyze() -> None:
+def vacuum_analyze(*tables: str) -> None:
+    """VACUUM ANALYZE the tables (PostgreSQL), or the whole database when none is named."""
     connection = db.engine.raw_connection()
     try:
         connection.driver_connection.autocommit = True
-        connection.driver_connection.execute("VACUUM ANALYZE listings")
+        connection.driver_connection.execute(f"VACUUM ANALYZE {', '.join(tables)}".strip())
     finally:
         connection.close()
 
@@ -51,7 +51,7 @@ def build(app: Flask, database: str, count: int) -> None:
         started = time.perf_counter()
         build_database(count, seed=7)
         if database == "postgresql":
-            vacuum_analyze()
+            vacuum_analyze("listings")
         listings = db.session.scalar(select(func.count(Listing.id)))
         print(f"{database}: {listings} listings built in {time.perf_counter() - started:.1f} s")
         db.session.remove()
@@ -94,15 +94,10 @@ def main() -> None:
         help="a PostgreSQL server where a temporary database may be created",
     )
     arguments = parser.parse_args()
-    databases = ("sqlite", "postgresql") if arguments.database == "both" else (arguments.database,)
-    for database in databases:
-        with tempfile.TemporaryDirectory(prefix="bench-browse-") as temporary:
-            workdir = Path(temporary)
-            if database == "sqlite":
-                run(database, None, workdir, arguments.n, arguments.rounds)
-                continue
-            with postgresql_database(arguments.postgresql) as url:
-                run(database, url, workdir, arguments.n, arguments.rounds)
+    for database, url, workdir in fresh_databases(
+        arguments.database, arguments.postgresql, "bench-browse-"
+    ):
+        run(database, url, workdir, arguments.n, arguments.rounds)
 
 
 if __name__ == "__main__":

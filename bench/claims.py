@@ -121,6 +121,21 @@ def postgresql_database(server_url: str) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def fresh_databases(choice: str, server_url: str, prefix: str) -> Iterator[tuple[str, str, Path]]:
+    """Each database that ``choice`` names (sqlite, postgresql or both), new: its name, its URL
+    and a temporary work directory, both gone once its turn is over."""
+    for database in ("sqlite", "postgresql") if choice == "both" else (choice,):
+        with tempfile.TemporaryDirectory(prefix=prefix) as temporary:
+            workdir = Path(temporary)
+            new = (
+                sqlite_database(workdir)
+                if database == "sqlite"
+                else postgresql_database(server_url)
+            )
+            with new as database_url:
+                yield database, database_url, workdir
+
+
 # --- seeding -------------------------------------------------------------------------------------
 
 

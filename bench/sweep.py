@@ -33,7 +33,6 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -46,7 +45,8 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 sys.path.insert(0, str(REPOSITORY / "bench"))
 
-from claims import cpu_seconds, default_postgresql_server, postgresql_database  # noqa: E402
+from browse import vacuum_analyze  # noqa: E402
+from claims import cpu_seconds, default_postgresql_server, fresh_databases  # noqa: E402
 from search import advance_id_sequence, build_database, make_app  # noqa: E402
 from sqlalchemy import event, func, insert, select, text, update  # noqa: E402
 from synthetic import NOW  # noqa: E402
@@ -67,7 +67,7 @@ ENDED_WEIGHTS = (60, 20, 7, 8, 5)
 
 @dataclass
 class History:
-    """Rows to insert, and ids handed out so far."""
+    """The rows to insert."""
 
     residents: list[int]
     rng: random.Random
@@ -75,8 +75,6 @@ class History:
     windows: list[dict[str, Any]] = field(default_factory=list)
     slots: list[dict[str, Any]] = field(default_factory=list)
     listing_changes: list[dict[str, Any]] = field(default_factory=list)
-    next_window: int = 1
-    next_slot: int = 1
 
     def claimant(self, owner_id: int) -> int:
         while (user_id := self.rng.choice(self.residents)) == owner_id:
@@ -84,32 +82,14 @@ class History:
         return user_id
 
     def window(self, listing_id: int, starts_at: datetime, place_id: int) -> int:
-        window_id, self.next_window = self.next_window, self.next_window + 1
-        self.windows.append(
-            {
-                "id": window_id,
-                "listing_id": listing_id,
-                "starts_at": starts_at,
-                "ends_at": starts_at + timedelta(hours=3),
-                "place_id": place_id,
-            }
-        )
-        return window_id
+        ends_at = starts_at + timedelta(hours=3)
+        return _added(self.windows, listing_id=listing_id, starts_at=starts_at, ends_at=ends_at,
+                      place_id=place_id)  # fmt: skip
 
     def slot(self, listing_id: int, starts_at: datetime, booked: int, handed_over: int) -> int:
-        slot_id, self.next_slot = self.next_slot, self.next_slot + 1
-        self.slots.append(
-            {
-                "id": slot_id,
-                "listing_id": listing_id,
-                "starts_at": starts_at,
-                "ends_at": starts_at + timedelta(hours=2),
-                "capacity": 3,
-                "booked": booked,
-                "handed_over": handed_over,
-            }
-        )
-        return slot_id
+        ends_at = starts_at + timedelta(hours=2)
+        return _added(self.slots, listing_id=listing_id, starts_at=starts_at, ends_at=ends_at,
+                      capacity=3, booked=booked, handed_over=handed_over)  # fmt: skip
 
     def claim(self, listing: Any, status: str, days_ago: float, **columns: Any) -> None:
         created_at = NOW - timedelta(days=days_ago)
@@ -138,6 +118,12 @@ class History:
 
     def ended(self) -> str:
         return self.rng.choices(ENDED, ENDED_WEIGHTS)[0]
+
+
+def _added(rows: list[dict[str, Any]], **columns: Any) -> int:
+    """Append a row to a table that was empty before the history, with the id it gets."""
+    rows.append({"id": len(rows) + 1, **columns})
+    return len(rows)
 
 
 def add_history(history: History, listing: Any, claims: int) -> None:
@@ -409,7 +395,7 @@ def plan(statement: str, parameters: Any) -> list[str]:
         connection.close()
 
 
-def run(database: str, url: str | None, workdir: Path, arguments: argparse.Namespace) -> None:
+def run(database: str, url: str, workdir: Path, arguments: argparse.Namespace) -> None:
     app = make_app(workdir, url)
     with app.app_context():
         clock.freeze(NOW)
@@ -465,15 +451,6 @@ def measure(history: History, arguments: argparse.Namespace) -> None:
     print(sweep_line("idle", [timed_sweep(times, pid) for _ in range(arguments.runs)]))
 
 
-def vacuum_analyze() -> None:
-    connection = db.engine.raw_connection()
-    try:
-        connection.driver_connection.autocommit = True
-        connection.driver_connection.execute("VACUUM ANALYZE")
-    finally:
-        connection.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--listings", type=int, default=20_000, help="synthetic listings")
@@ -493,15 +470,10 @@ def main() -> None:
         help="a PostgreSQL server where a temporary database may be created",
     )
     arguments = parser.parse_args()
-    databases = ("sqlite", "postgresql") if arguments.database == "both" else (arguments.database,)
-    for database in databases:
-        with tempfile.TemporaryDirectory(prefix="bench-sweep-") as temporary:
-            workdir = Path(temporary)
-            if database == "sqlite":
-                run(database, None, workdir, arguments)
-                continue
-            with postgresql_database(arguments.postgresql) as url:
-                run(database, url, workdir, arguments)
+    for database, url, workdir in fresh_databases(
+        arguments.database, arguments.postgresql, "bench-sweep-"
+    ):
+        run(database, url, workdir, arguments)
 
 
 if __name__ == "__main__":
