@@ -33,6 +33,7 @@ from marketplace.db import (
     next_id,
     one_of,
     one_of_values,
+    read_only_transactions,
     retry_on_contention,
 )
 from marketplace.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -1094,17 +1095,15 @@ def _skill_offers_time_filled(now: datetime) -> list[int]:
     room_ahead = select(ListingSlot.id).where(
         of_listing, ListingSlot.starts_at > now, ListingSlot.booked < ListingSlot.capacity
     )
-    return list(
-        db.session.scalars(
-            select(Listing.id)
-            .where(
-                Listing.kind == "skill",
-                Listing.status == "open",
-                select(ListingSlot.id).where(of_listing).exists(),
-                ~room_ahead.exists(),
-            )
-            .order_by(Listing.id)
+    return _sifted(
+        select(Listing.id)
+        .where(
+            Listing.kind == "skill",
+            Listing.status == "open",
+            select(ListingSlot.id).where(of_listing).exists(),
+            ~room_ahead.exists(),
         )
+        .order_by(Listing.id)
     )
 
 
@@ -1154,9 +1153,17 @@ def _pickup_starts_within_a_day(now: datetime) -> Any:
 
 
 def _ids(*conditions: Any) -> list[int]:
-    return list(
-        db.session.scalars(select(Reservation.id).where(*conditions).order_by(Reservation.id))
-    )
+    return _sifted(select(Reservation.id).where(*conditions).order_by(Reservation.id))
+
+
+def _sifted(statement: Select[Any]) -> list[int]:
+    """The ids a sweep's sift selects, read in a transaction of their own that takes no write
+    lock on SQLite: a sweep holds the lock only while it changes something, not while it reads
+    every open claim (a good part of a second at a large history) to find what is due."""
+    with read_only_transactions():
+        ids = list(db.session.scalars(statement))
+    db.session.commit()
+    return ids
 
 
 @retry_on_contention()
@@ -1339,23 +1346,21 @@ def _listings_where_a_waiting_claim_fits() -> list[int]:
     out, or of slots still full, are not locked and read again every minute for nothing."""
     slot_has_room = ListingSlot.booked + Reservation.quantity <= ListingSlot.capacity
     units_left = Listing.quantity - Listing.units_reserved >= Reservation.quantity
-    return list(
-        db.session.scalars(
-            select(Reservation.listing_id)
-            .join(Listing, Listing.id == Reservation.listing_id)
-            .outerjoin(ListingSlot, ListingSlot.id == Reservation.slot_id)
-            .where(
-                Reservation.status == "waitlisted",
-                Listing.moderation == "approved",
-                Listing.status.in_(PUBLIC_STATUSES),
-                or_(
-                    Reservation.slot_id.is_not(None) & slot_has_room,
-                    Reservation.slot_id.is_(None) & units_left,
-                ),
-            )
-            .distinct()
-            .order_by(Reservation.listing_id)
+    return _sifted(
+        select(Reservation.listing_id)
+        .join(Listing, Listing.id == Reservation.listing_id)
+        .outerjoin(ListingSlot, ListingSlot.id == Reservation.slot_id)
+        .where(
+            Reservation.status == "waitlisted",
+            Listing.moderation == "approved",
+            Listing.status.in_(PUBLIC_STATUSES),
+            or_(
+                Reservation.slot_id.is_not(None) & slot_has_room,
+                Reservation.slot_id.is_(None) & units_left,
+            ),
         )
+        .distinct()
+        .order_by(Reservation.listing_id)
     )
 
 

@@ -3,6 +3,7 @@ are flagged, waitlists move up and reminders go out the day before; run again, i
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -671,6 +672,37 @@ def test_a_sweep_does_not_go_through_waitlists_nothing_came_free_for(app: Any, c
         ]
         * 4
     )
+
+
+@pytest.mark.concurrency
+def test_a_sweep_with_nothing_due_does_not_wait_for_a_writer_on_sqlite(committed: Any) -> None:
+    """Its sifts read in transactions of their own that take no write lock, so the sweep every
+    minute neither waits for a claim being written nor holds claims up while it reads."""
+    app = committed
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite: on PostgreSQL a read never waits for a writer")
+        sold_out_offers_with_waitlists(1)
+        db.session.commit()
+        writer = db.engine.connect()
+    writer.begin()  # BEGIN IMMEDIATE: the database's write lock, as a claim holds it
+    reports: list[services.SweepReport] = []
+
+    def sweep_with_nothing_due() -> None:
+        with app.app_context():
+            reports.append(services.sweep())
+
+    sweeper = threading.Thread(target=sweep_with_nothing_due)
+    try:
+        sweeper.start()
+        sweeper.join(timeout=5)
+        finished_while_the_writer_wrote = not sweeper.is_alive()
+    finally:
+        writer.close()
+        sweeper.join(timeout=60)
+
+    assert finished_while_the_writer_wrote
+    assert reports == [services.SweepReport()]
 
 
 def claimant_messages(user: Any) -> list[str]:
