@@ -662,16 +662,8 @@ def test_a_sweep_does_not_go_through_waitlists_nothing_came_free_for(app: Any, c
         assert sweep(cli) == QUIET
 
     assert len(with_four) == len(with_one)
-    assert (
-        db.session.scalars(select(Reservation.status).order_by(Reservation.id)).all()
-        == [
-            "pending",
-            "waitlisted",
-            "confirmed",
-            "waitlisted",
-        ]
-        * 4
-    )
+    statuses = db.session.scalars(select(Reservation.status).order_by(Reservation.id)).all()
+    assert statuses == ["pending", "waitlisted", "confirmed", "waitlisted"] * 4
 
 
 @pytest.mark.concurrency
